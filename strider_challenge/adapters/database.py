@@ -1,0 +1,59 @@
+"""Engines for the supported databases, configured the same way everywhere."""
+
+from typing import Any
+
+from sqlalchemy import URL, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from strider_challenge.domain.errors import LoadError
+
+#: Where the data goes when nothing else is said: a file beside the working directory.
+DEFAULT_DATABASE_URL = "sqlite:///database.db"
+
+
+class DatabaseUrlError(LoadError):
+    """The database URL cannot be understood."""
+
+
+def normalise_url(url: str) -> URL:
+    """Parse a URL; plain `postgresql://` (or `postgres://`) means the psycopg2 driver.
+
+    SQLAlchemy 2.1 maps a bare `postgresql://` to psycopg 3, which is not installed.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as error:
+        raise DatabaseUrlError(f"invalid database URL {url!r}: {error}") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
+def create_database_engine(url: str) -> Engine:
+    """Build an engine for a SQLite or PostgreSQL URL.
+
+    SQLite is put in WAL mode with real transactions (SQLAlchemy's default lets the
+    driver open them lazily), so a failed load rolls back everything it did.
+    """
+    try:
+        engine = create_engine(normalise_url(url))
+    except (ArgumentError, NoSuchModuleError) as error:
+        raise DatabaseUrlError(f"invalid database URL {url!r}: {error}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite)
+        event.listen(engine, "begin", _begin_sqlite)
+    return engine
+
+
+def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-32768")
+    cursor.close()
+
+
+def _begin_sqlite(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")

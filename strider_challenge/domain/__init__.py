@@ -1,0 +1,1 @@
+"""The company's data: raw schemas, tables, mappers and the dataset registry."""

@@ -1,0 +1,17 @@
+"""Errors the tool reports to its user as one clear line."""
+
+
+class LoadError(Exception):
+    """Base of every error that stops a load and leaves the database unchanged."""
+
+
+class SourceError(LoadError):
+    """The input cannot be read: missing, unreadable, or not valid CSV or JSON."""
+
+
+class ShapeError(LoadError):
+    """The input is readable but is not a file of the requested model."""
+
+
+class UnknownModelError(LoadError):
+    """The requested model is not one the tool knows."""

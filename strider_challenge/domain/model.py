@@ -1,0 +1,77 @@
+"""The tables the analysts query: one row per natural key, names plain and stable."""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Field, SQLModel
+
+from strider_challenge.domain.columns import Document, Instant
+
+
+class Movie(SQLModel, table=True):
+    """A title of the company's catalog, keyed by its title."""
+
+    __tablename__ = "movie"
+
+    title: str = Field(primary_key=True)
+    duration_mins: int
+    original_language: str
+    size_mb: int
+
+
+class User(SQLModel, table=True):
+    """A subscriber, keyed by e-mail address."""
+
+    __tablename__ = "user"
+
+    email: str = Field(primary_key=True)
+    first_name: str
+    last_name: str
+
+
+class Stream(SQLModel, table=True):
+    """One viewing of a movie by a user, keyed by who watched what and when it began."""
+
+    __tablename__ = "stream"
+
+    user_email: str = Field(primary_key=True)
+    movie_title: str = Field(primary_key=True)
+    start_at: datetime = Field(primary_key=True, sa_type=Instant)
+    end_at: datetime = Field(sa_type=Instant)
+    size_mb: float
+
+
+class Author(SQLModel, table=True):
+    """A vendor author, keyed by name; `nationalities` holds every {slug, label}."""
+
+    __tablename__ = "author"
+
+    name: str = Field(primary_key=True)
+    birth_date: date | None = None
+    died_at: date | None = None
+    nationalities: list[dict[str, Any]] = Field(sa_type=Document)
+
+
+class Book(SQLModel, table=True):
+    """A vendor book, keyed by title; `author` is its author's name as written."""
+
+    __tablename__ = "book"
+
+    title: str = Field(primary_key=True)
+    pages: int | None = None
+    author: str | None = None
+    publisher: str | None = None
+
+
+class Review(SQLModel, table=True):
+    """A vendor review of one movie and one book, keyed by both and `created_at`."""
+
+    __tablename__ = "review"
+
+    movie_title: str = Field(primary_key=True)
+    book_title: str = Field(primary_key=True)
+    created_at: datetime = Field(primary_key=True, sa_type=Instant)
+    updated_at: datetime | None = Field(default=None, sa_type=Instant)
+    text: str | None = None
+    rating: int | None = None
+    rating_label: str | None = None

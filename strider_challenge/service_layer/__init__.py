@@ -1,0 +1,1 @@
+"""Use cases: what the tool does, independent of how it is invoked."""
