@@ -150,7 +150,10 @@ class JsonCollector(FileCollector):
                     else:
                         yield SourceRecord(index, {"value": item}, "not a JSON object")
             except ijson.JSONError as error:
-                raise SourceError(f"{self.source} is not valid JSON: {error}") from None
+                reason = str(error).strip().splitlines()[0]
+                raise SourceError(
+                    f"{self.source} is not valid JSON: {reason}"
+                ) from None
 
 
 COLLECTORS: dict[str, type[FileCollector]] = {

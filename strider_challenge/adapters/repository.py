@@ -8,6 +8,7 @@ row that comes last wins.
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import JSON, Connection, Date, Float, Integer
 
 from strider_challenge.domain.columns import Instant, sqlite_instant
 from strider_challenge.domain.datasets import Dataset
+from strider_challenge.domain.errors import DatabaseError
 from strider_challenge.domain.mappers import Row
 from strider_challenge.domain.results import MergeCounts
 
@@ -54,8 +56,22 @@ class StagingRepository(ABC):
     def merge(self) -> MergeCounts:
         """Upsert the staged rows into the table; count what happened."""
 
-    def _driver_cursor(self) -> Any:
-        return self.connection.connection.driver_connection.cursor()  # type: ignore
+    @contextmanager
+    def _driver_cursor(self) -> Iterator[Any]:
+        """A cursor of the driver itself, for COPY and executemany; errors translated.
+
+        SQLAlchemy wraps errors only for the statements it runs, so the driver's own
+        errors are turned into DatabaseError here.
+        """
+        driver = self.connection.connection.driver_connection
+        cursor = driver.cursor()  # type: ignore[union-attr]
+        try:
+            yield cursor
+        except self.connection.dialect.loaded_dbapi.Error as error:
+            detail = str(error).strip().splitlines()[0]
+            raise DatabaseError(f"database: {detail}") from error
+        finally:
+            cursor.close()
 
 
 class PostgresStagingRepository(StagingRepository):
@@ -73,11 +89,18 @@ class PostgresStagingRepository(StagingRepository):
         )
         encoders = [_pg_encoder(self.dataset, c) for c in self.columns]
         stream = _CopyStream(self._lines(rows, encoders))
-        cursor = self._driver_cursor()
-        cursor.copy_expert(
-            f"COPY {self.staging} ({self.column_list}, _seq) FROM STDIN", stream
-        )
-        cursor.close()
+        try:
+            with self._driver_cursor() as cursor:
+                cursor.copy_expert(
+                    f"COPY {self.staging} ({self.column_list}, _seq) FROM STDIN",
+                    stream,
+                )
+        except DatabaseError:
+            # psycopg2 turns an error raised while reading into QueryCanceled;
+            # the reader's own error is the one worth reporting.
+            if stream.error is not None:
+                raise stream.error from None
+            raise
 
     def _lines(
         self, rows: Iterable[StagedRow], encoders: list[Callable[[Any], str]]
@@ -92,14 +115,11 @@ class PostgresStagingRepository(StagingRepository):
     def merge(self) -> MergeCounts:
         """Deduplicate (last wins) and upsert in one statement."""
         target, staging, keys = self.target, self.staging, self.key_list
-        conflict = "DO NOTHING"
-        if self.values:
-            quoted = [self.quote(c) for c in self.values]
-            assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in quoted)
-            old = ", ".join(f"{target}.{c}" for c in quoted)
-            new = ", ".join(f"EXCLUDED.{c}" for c in quoted)
-            changed = f"ROW({old}) IS DISTINCT FROM ROW({new})"
-            conflict = f"DO UPDATE SET {assignments} WHERE {changed}"
+        quoted = [self.quote(c) for c in self.values]
+        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in quoted)
+        old = ", ".join(f"{target}.{c}" for c in quoted)
+        new = ", ".join(f"EXCLUDED.{c}" for c in quoted)
+        changed = f"ROW({old}) IS DISTINCT FROM ROW({new})"
         self.connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         result = self.connection.exec_driver_sql(
             f"WITH latest AS MATERIALIZED ("
@@ -108,7 +128,7 @@ class PostgresStagingRepository(StagingRepository):
             f"), written AS ("
             f" INSERT INTO {target} ({self.column_list})"
             f" SELECT {self.column_list} FROM latest"
-            f" ON CONFLICT ({keys}) {conflict}"
+            f" ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}"
             f" RETURNING (xmax = 0) AS inserted"
             f") SELECT (SELECT count(*) FROM latest),"
             f" count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
@@ -138,13 +158,12 @@ class SqliteStagingRepository(StagingRepository):
             f"({self.column_list}, _seq INTEGER, PRIMARY KEY ({self.key_list}))"
         )
         placeholders = ", ".join("?" for _ in range(len(self.columns) + 1))
-        cursor = self._driver_cursor()
-        cursor.executemany(
-            f"INSERT OR REPLACE INTO {self.staging} ({self.column_list}, _seq) "
-            f"VALUES ({placeholders})",
-            self._values(rows),
-        )
-        cursor.close()
+        with self._driver_cursor() as cursor:
+            cursor.executemany(
+                f"INSERT OR REPLACE INTO {self.staging} ({self.column_list}, _seq) "
+                f"VALUES ({placeholders})",
+                self._values(rows),
+            )
 
     def _values(self, rows: Iterable[StagedRow]) -> Iterator[tuple[Any, ...]]:
         pairs = [(c, _sqlite_encoder(self.dataset, c)) for c in self.columns]
@@ -163,16 +182,13 @@ class SqliteStagingRepository(StagingRepository):
             f"SELECT count(*), coalesce(sum(NOT EXISTS "
             f"(SELECT 1 FROM {target} WHERE {matches})), 0) FROM {staging}"
         ).one()
-        conflict = "DO NOTHING"
-        if self.values:
-            quoted = [self.quote(c) for c in self.values]
-            assignments = ", ".join(f"{c} = excluded.{c}" for c in quoted)
-            changed = " OR ".join(f"{target}.{c} IS NOT excluded.{c}" for c in quoted)
-            conflict = f"DO UPDATE SET {assignments} WHERE {changed}"
+        quoted = [self.quote(c) for c in self.values]
+        assignments = ", ".join(f"{c} = excluded.{c}" for c in quoted)
+        changed = " OR ".join(f"{target}.{c} IS NOT excluded.{c}" for c in quoted)
         written = self.connection.exec_driver_sql(
             f"INSERT INTO {target} ({self.column_list}) "
             f"SELECT {self.column_list} FROM {staging} WHERE true "
-            f"ON CONFLICT ({self.key_list}) {conflict}"
+            f"ON CONFLICT ({self.key_list}) DO UPDATE SET {assignments} WHERE {changed}"
         ).rowcount
         updated = written - inserted
         return MergeCounts(
@@ -194,9 +210,14 @@ class _CopyStream:
 
     def __init__(self, lines: Iterator[str]) -> None:
         self._lines = lines
+        self.error: Exception | None = None
 
     def read(self, _size: int = -1) -> str:
-        batch = [line for _, line in zip(range(COPY_BATCH_ROWS), self._lines)]
+        try:
+            batch = [line for _, line in zip(range(COPY_BATCH_ROWS), self._lines)]
+        except Exception as error:
+            self.error = error
+            raise
         return "".join(batch)
 
     readline = read

@@ -15,3 +15,7 @@ class ShapeError(LoadError):
 
 class UnknownModelError(LoadError):
     """The requested model is not one the tool knows."""
+
+
+class DatabaseError(LoadError):
+    """The database refused the work (connection lost, constraint, bad value)."""

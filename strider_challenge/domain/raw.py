@@ -5,32 +5,38 @@ These models only validate; turning a raw record into a table row is the mappers
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-#: A string with at least one non-blank character; kept exactly as given.
-Text = Annotated[str, StringConstraints(pattern=r"\S")]
+#: Any string a database can store: PostgreSQL text cannot hold a NUL character.
+Str = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
+
+#: A string with at least one non-blank character (keys); kept exactly as given.
+Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
+
+#: An integer that fits the databases' INTEGER columns.
+Int = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
 
 
 class RawSchema(BaseModel):
-    """Base of every raw schema: unknown fields are ignored, records are immutable."""
+    """Base of raw schemas: unknown fields ignored, no NaN or infinity."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, allow_inf_nan=False)
 
 
 class RawMovie(RawSchema):
     """A row of `internal/movies.csv`."""
 
     title: Text
-    duration_mins: int
-    original_language: str
-    size_mb: int
+    duration_mins: Int
+    original_language: Str
+    size_mb: Int
 
 
 class RawUser(RawSchema):
     """A row of `internal/users.csv`."""
 
-    first_name: str
-    last_name: str
+    first_name: Str
+    last_name: Str
     email: Text
 
 
@@ -56,8 +62,8 @@ class RawNationality(RawSchema):
     """One entry of a vendor author's `nationalities`."""
 
     id: Any = None
-    label: str | None = None
-    slug: str | None = None
+    label: Str | None = None
+    slug: Str | None = None
 
 
 class RawAuthor(RawSchema):
@@ -71,22 +77,22 @@ class RawBook(RawSchema):
     """A record of `vendor/books.json`."""
 
     name: Text
-    pages: int | None = None
-    author: str | None = None
-    publisher: str | None = None
+    pages: Int | None = None
+    author: Str | None = None
+    publisher: Str | None = None
 
 
 class RawReviewContent(RawSchema):
     """The `content` object of a vendor review."""
 
-    text: str | None = None
+    text: Str | None = None
 
 
 class RawRating(RawSchema):
     """The `rating` object of a vendor review."""
 
-    rate: int | None = None
-    label: str | None = None
+    rate: Int | None = None
+    label: Str | None = None
 
 
 class RawReviewBookMetadata(RawSchema):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -48,9 +49,6 @@ class OneLineErrorGroup(TyperGroup):
         except typer.TyperException as error:
             typer.echo(f"scli: error: {error.format_message()}", err=True)
             code = error.exit_code
-        except typer.Abort:
-            typer.echo("scli: aborted", err=True)
-            code = EXIT_FAILED
         if not standalone_mode:
             return code
         sys.exit(code or EXIT_OK)
@@ -133,10 +131,8 @@ def _clean_errors() -> Iterator[None]:
 
 
 def _shown(url: str) -> str:
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is reported by the engine factory
-        return url
+    """The URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 @app.command("init-db")
@@ -191,7 +187,8 @@ def load(
     """
     dataset = get_dataset(model)
     source = COLLECTORS[collector](config)
-    with _clean_errors(), _progress(dataset.name, enabled=not quiet) as on_progress:
+    live = not quiet and sys.stdout.isatty()
+    with _clean_errors(), _progress(dataset.name, enabled=live) as on_progress:
         engine = create_database_engine(database_url)
         report = services.load(
             dataset=dataset,
@@ -206,9 +203,11 @@ def load(
 
 
 @contextmanager
-def _progress(label: str, *, enabled: bool) -> Iterator[Any]:
-    """A live row counter on a terminal; nothing when output is piped or quiet."""
-    if not (enabled and sys.stdout.isatty()):
+def _progress(
+    label: str, *, enabled: bool, console: Console | None = None
+) -> Iterator[Callable[[int], None] | None]:
+    """A live row counter with rows/s, or None when disabled."""
+    if not enabled:
         yield None
         return
     with Progress(
@@ -218,6 +217,7 @@ def _progress(label: str, *, enabled: bool) -> Iterator[Any]:
         TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
         transient=True,
+        console=console,
     ) as bar:
         task = bar.add_task(label, total=None, rate="")
 

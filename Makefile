@@ -1,0 +1,92 @@
+# Everything runs inside .venv; `make help` lists the targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+IMAGE ?= strider-challenge
+VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' strider_challenge/__init__.py)
+PYTEST := $(PY) -m pytest -p no:cacheprovider
+
+.DEFAULT_GOAL := help
+.PHONY: help run test requirements requirements-dev requirements-minimum \
+	tests-coverage unit-tests integration-tests e2e-tests app teardown \
+	style-check quality-check type-check checks apply-style package version \
+	build-docker clean
+
+help: ## Show this help.
+	@grep -E '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-22s %s\n", $$1, $$2}'
+
+run: requirements ## Set up, then create the SQLite database and load the sample dump in data/.
+	$(BIN)/scli init-db
+	$(BIN)/scli load --model movie --collector csv --config data/internal/movies.csv
+	$(BIN)/scli load --model stream --collector csv --config data/internal/streams.csv
+	$(BIN)/scli load --model user --collector csv --config data/internal/users.csv
+	$(BIN)/scli load --model author --collector json --config data/vendor/authors.json
+	$(BIN)/scli load --model book --collector json --config data/vendor/books.json
+	$(BIN)/scli load --model review --collector json --config data/vendor/reviews.json
+
+test: requirements-dev checks tests-coverage ## Set up, then run the quality checks and the whole test suite.
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+requirements: $(PY) ## Install the runtime dependencies and the scli command.
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+
+requirements-dev: requirements ## Install the test and quality tools too.
+	$(PY) -m pip install --quiet -r requirements.dev.txt
+
+requirements-minimum: $(PY) ## Install only what scli needs to run (no editable install, no dev tools).
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps .
+
+tests-coverage: ## Run every test; fail under 100% line and branch coverage.
+	$(PYTEST) --cov=strider_challenge --cov-branch --cov-report=term-missing --cov-fail-under=100 tests
+
+unit-tests: ## Run the unit tests (no database).
+	$(PYTEST) tests/unit
+
+integration-tests: ## Run the integration tests (SQLite and PostgreSQL).
+	$(PYTEST) tests/integration
+
+e2e-tests: ## Run the end-to-end tests of the command line.
+	$(PYTEST) tests/e2e
+
+app: ## Start PostgreSQL and load the sample dump into it with docker compose.
+	docker compose up --build --detach
+
+teardown: ## Stop the docker compose stack and delete its volume.
+	docker compose down --volumes
+
+style-check: ## Check formatting (black, isort).
+	$(PY) -m black --check .
+	$(PY) -m isort --check-only strider_challenge tests
+
+quality-check: ## Lint, docstrings included (flake8).
+	$(PY) -m flake8
+
+type-check: ## Type-check strictly (mypy).
+	$(PY) -m mypy strider_challenge tests
+
+checks: style-check quality-check type-check ## Run every static check.
+
+apply-style: ## Reformat the code (black, isort).
+	$(PY) -m isort strider_challenge tests
+	$(PY) -m black .
+
+package: $(PY) ## Build a wheel into dist/.
+	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist .
+
+version: ## Print the version.
+	@echo $(VERSION)
+
+build-docker: ## Build the docker image.
+	docker build --tag $(IMAGE):$(VERSION) --tag $(IMAGE):latest .
+
+clean: ## Remove build artefacts, caches and the local SQLite database.
+	rm -rf build dist *.egg-info .coverage coverage.xml htmlcov .mypy_cache .pytest_cache
+	rm -f database.db database.db-wal database.db-shm
+	find . -name __pycache__ -type d -not -path './$(VENV)/*' -exec rm -rf {} +

@@ -1,0 +1,41 @@
+"""Running `scli` in-process and reading back what it wrote."""
+
+from typing import Any
+
+from sqlalchemy import create_engine, inspect, text
+from typer.testing import CliRunner, Result
+
+from strider_challenge.adapters.database import normalise_url
+from strider_challenge.entrypoints.cli import app
+
+#: The six documented loads: model, collector, file inside a dump folder.
+LOADS = [
+    ("movie", "csv", "internal/movies.csv"),
+    ("user", "csv", "internal/users.csv"),
+    ("stream", "csv", "internal/streams.csv"),
+    ("author", "json", "vendor/authors.json"),
+    ("book", "json", "vendor/books.json"),
+    ("review", "json", "vendor/reviews.json"),
+]
+
+
+def scli(database_url: str, *args: str) -> Result:
+    """Run `scli ARGS` with DATABASE_URL set, as a user would."""
+    return CliRunner().invoke(app, list(args), env={"DATABASE_URL": database_url})
+
+
+def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, sorted: equal snapshots mean nothing changed."""
+    engine = create_engine(normalise_url(database_url))
+    try:
+        quote = engine.dialect.identifier_preparer.quote
+        with engine.connect() as connection:
+            return {
+                table: sorted(
+                    tuple(row)
+                    for row in connection.execute(text(f"SELECT * FROM {quote(table)}"))
+                )
+                for table in inspect(connection).get_table_names()
+            }
+    finally:
+        engine.dispose()

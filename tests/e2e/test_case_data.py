@@ -1,0 +1,56 @@
+"""The company's real December 2021 dump: the counts the business expects."""
+
+from pathlib import Path
+
+from tests.e2e.helpers import LOADS, scli, snapshot
+
+#: (loaded, rejected) per model on the case data.
+EXPECTED = {
+    "movie": (91, 0),
+    "user": (783, 0),
+    "stream": (9652, 0),
+    "author": (200, 1),
+    "book": (103, 0),
+    "review": (501, 0),
+}
+
+
+def test_the_six_loads_give_the_expected_counts_and_repeat_as_no_ops(
+    database_url: str, case_data: Path
+) -> None:
+    assert scli(database_url, "init-db").exit_code == 0
+    for model, collector, file in LOADS:
+        result = scli(
+            database_url,
+            "load",
+            "-m",
+            model,
+            "-c",
+            collector,
+            "-f",
+            str(case_data / file),
+        )
+        loaded, rejected = EXPECTED[model]
+        assert result.exit_code == 0, result.output
+        assert f"inserted {loaded:,}, updated 0" in result.stdout
+        assert f"rejected {rejected}," in result.stdout
+    first = snapshot(database_url)
+
+    for model, collector, file in LOADS:
+        result = scli(
+            database_url,
+            "load",
+            "-m",
+            model,
+            "-c",
+            collector,
+            "-f",
+            str(case_data / file),
+        )
+        loaded, _ = EXPECTED[model]
+        assert f"inserted 0, updated 0, unchanged {loaded:,}" in result.stdout
+
+    assert snapshot(database_url) == first
+    assert {table: len(rows) for table, rows in first.items()} == {
+        model: loaded for model, (loaded, _) in EXPECTED.items()
+    }

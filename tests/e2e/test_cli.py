@@ -1,0 +1,222 @@
+"""The command line, in-process, on SQLite and PostgreSQL."""
+
+from pathlib import Path
+
+import pytest
+
+from tests import records
+from tests.conftest import SAMPLE_DATA
+from tests.e2e.helpers import LOADS, scli, snapshot
+
+
+@pytest.fixture
+def ready(database_url: str) -> str:
+    assert scli(database_url, "init-db").exit_code == 0
+    return database_url
+
+
+def test_help_lists_every_command() -> None:
+    result = scli("sqlite://", "--help")
+
+    assert result.exit_code == 0
+    for command in ("init-db", "load"):
+        assert command in result.output
+
+
+@pytest.mark.parametrize("command", ["init-db", "load"])
+def test_every_command_has_help(command: str) -> None:
+    result = scli("sqlite://", command, "--help")
+
+    assert result.exit_code == 0
+    assert "DATABASE_URL" in result.output
+
+
+def test_no_arguments_shows_help() -> None:
+    result = scli("sqlite://")
+
+    assert result.exit_code == 0
+    assert "Usage: " in result.output and "load" in result.output
+
+
+def test_load_help_documents_exit_codes() -> None:
+    result = scli("sqlite://", "load", "--help")
+
+    assert "Exit codes: 0 loaded" in result.output
+    assert "[movie|user|stream|author|book|review]" in result.output
+
+
+def test_version() -> None:
+    from strider_challenge import __version__
+
+    result = scli("sqlite://", "--version")
+
+    assert result.output.strip() == f"scli {__version__}"
+
+
+def test_init_db_twice_is_fine(database_url: str) -> None:
+    first = scli(database_url, "init-db")
+    second = scli(database_url, "init-db")
+
+    assert (first.exit_code, second.exit_code) == (0, 0)
+    assert second.output.startswith("database ready: ")
+    assert "@" not in database_url or ":" not in second.output.split("@")[0][-10:]
+
+
+def test_init_db_quiet_prints_nothing(database_url: str) -> None:
+    result = scli(database_url, "init-db", "--quiet")
+
+    assert result.exit_code == 0 and result.output == ""
+
+
+def test_the_six_sample_loads_then_a_reload_that_changes_nothing(ready: str) -> None:
+    for model, collector, file in LOADS:
+        result = scli(
+            ready,
+            "load",
+            "--model",
+            model,
+            "--collector",
+            collector,
+            "--config",
+            str(SAMPLE_DATA / file),
+        )
+        assert result.exit_code == 0, result.output
+        assert result.stdout.startswith(f"{model}: read ")
+    loaded = snapshot(ready)
+
+    for model, collector, file in LOADS:
+        result = scli(
+            ready, "load", "-m", model, "-c", collector, "-f", str(SAMPLE_DATA / file)
+        )
+        assert "inserted 0, updated 0" in result.stdout
+
+    assert snapshot(ready) == loaded
+    assert (
+        len(loaded["stream"])
+        == sum(1 for _ in (SAMPLE_DATA / "internal/streams.csv").open()) - 1
+    )
+
+
+def test_rejected_records_are_reported_on_stderr_with_their_position(
+    ready: str, tmp_path: Path
+) -> None:
+    path = records.write_json(
+        tmp_path / "authors.json",
+        [records.author("A"), records.author(None), records.author("B")],
+    )
+
+    result = scli(ready, "load", "-m", "author", "-c", "json", "-f", str(path))
+
+    assert result.exit_code == 0
+    assert "inserted 2" in result.stdout and "rejected 1" in result.stdout
+    assert result.stderr.splitlines() == [
+        "author: 1 record(s) rejected, not loaded:",
+        "  index 1: metadata.name: Input should be a valid string",
+    ]
+
+
+def test_csv_rejections_name_the_line(ready: str, tmp_path: Path) -> None:
+    path = records.write_csv(
+        tmp_path / "movies.csv",
+        "movie",
+        [records.movie("A"), records.movie("B", size_mb="big")],
+    )
+
+    result = scli(ready, "load", "-m", "movie", "-c", "csv", "-f", str(path))
+
+    assert "  line 3: size_mb: Input should be a valid integer" in result.stderr
+
+
+def test_quiet_load_prints_only_rejections(ready: str, tmp_path: Path) -> None:
+    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+
+    result = scli(ready, "load", "-q", "-m", "movie", "-c", "csv", "-f", str(path))
+
+    assert result.exit_code == 0 and result.output == ""
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["load", "-m", "movie", "-c", "csv"], "Missing option '--config'"),
+        (["load", "-m", "film", "-c", "csv", "-f", "x"], "'film' is not one of movie"),
+        (["load", "-m", "movie", "-c", "xml", "-f", "x"], "'xml' is not one of csv"),
+        (["load", "--nope"], "No such option: --nope"),
+    ],
+)
+def test_usage_errors_are_one_line_and_exit_2(
+    ready: str, args: list[str], message: str
+) -> None:
+    before = snapshot(ready)
+
+    result = scli(ready, *args)
+
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("scli: error: ") and message in line
+    assert snapshot(ready) == before
+
+
+def test_load_errors_are_one_line_exit_1_and_change_nothing(
+    ready: str, tmp_path: Path
+) -> None:
+    kept = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("Kept")])
+    scli(ready, "load", "-m", "movie", "-c", "csv", "-f", str(kept))
+    authors = records.write_json(tmp_path / "authors.json", [records.author()])
+    truncated = tmp_path / "books.json"
+    truncated.write_text('[{"name": "A", "pages": 1}, {"name": ')
+    before = snapshot(ready)
+    cases = [
+        (["-m", "movie", "-c", "csv", "-f", str(tmp_path / "absent.csv")], "cannot"),
+        (["-m", "book", "-c", "json", "-f", str(authors)], "not a book file"),
+        (["-m", "movie", "-c", "json", "-f", str(kept)], "not a JSON array"),
+        (["-m", "book", "-c", "json", "-f", str(truncated)], "not valid JSON"),
+        (["-m", "movie", "-c", "csv", "-f", str(tmp_path)], "cannot read"),
+    ]
+
+    for args, message in cases:
+        result = scli(ready, "load", *args)
+        assert result.exit_code == 1, (args, result.output)
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("scli: error: ") and message in line, line
+        assert "Traceback" not in result.output
+
+    assert snapshot(ready) == before
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("nosuchdb://x", "invalid database URL 'nosuchdb://x'"),
+        ("::", "invalid database URL '::'"),
+        ("postgresql://nobody:secret@127.0.0.1:9/x", "database: connection to server"),
+    ],
+)
+def test_database_errors_are_one_line(url: str, message: str) -> None:
+    result = scli(url, "init-db")
+
+    assert result.exit_code == 1
+    (line,) = result.stderr.splitlines()
+    assert message in line
+    assert "secret" not in line
+
+
+def test_database_url_option_wins_over_the_environment(tmp_path: Path) -> None:
+    target = tmp_path / "chosen.db"
+
+    result = scli(
+        "sqlite:///ignored.db", "init-db", "--database-url", f"sqlite:///{target}"
+    )
+
+    assert result.exit_code == 0
+    assert target.exists() and not Path("ignored.db").exists()
+
+
+def test_missing_tables_are_reported_clearly(database_url: str, tmp_path: Path) -> None:
+    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+
+    result = scli(database_url, "load", "-m", "movie", "-c", "csv", "-f", str(path))
+
+    assert result.exit_code == 1
+    assert "scli: error: database: " in result.stderr

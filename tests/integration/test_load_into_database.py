@@ -1,0 +1,217 @@
+"""The load service against real SQLite and PostgreSQL databases."""
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import Session, select
+
+from strider_challenge.adapters.collectors import CsvCollector, JsonCollector
+from strider_challenge.domain.datasets import get_dataset
+from strider_challenge.domain.errors import SourceError
+from strider_challenge.domain.mappers import map_movie
+from strider_challenge.domain.model import Author, Movie, Review, Stream
+from strider_challenge.domain.results import MergeCounts
+from strider_challenge.service_layer import services
+from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from tests import records
+
+
+@pytest.fixture
+def db(engine: Engine) -> Engine:
+    services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+    return engine
+
+
+def load_csv(engine: Engine, path: Path, model: str) -> services.LoadReport:
+    return services.load(
+        dataset=get_dataset(model),
+        collector=CsvCollector(path),
+        uow=SqlAlchemyUnitOfWork(engine),
+    )
+
+
+def load_json(engine: Engine, path: Path, model: str) -> services.LoadReport:
+    return services.load(
+        dataset=get_dataset(model),
+        collector=JsonCollector(path),
+        uow=SqlAlchemyUnitOfWork(engine),
+    )
+
+
+def count(engine: Engine, table: str) -> int:
+    quoted = engine.dialect.identifier_preparer.quote(table)
+    with engine.connect() as connection:
+        return int(connection.execute(text(f"SELECT count(*) FROM {quoted}")).one()[0])
+
+
+def test_init_db_creates_the_analysts_tables_and_is_idempotent(db: Engine) -> None:
+    services.init_db(uow=SqlAlchemyUnitOfWork(db))
+
+    tables = set(inspect(db).get_table_names())
+    assert {"movie", "user", "stream", "author", "book", "review"} <= tables
+
+
+def test_upsert_counts_inserts_updates_unchanged_and_duplicates(
+    db: Engine, tmp_path: Path
+) -> None:
+    first = records.write_csv(
+        tmp_path / "a.csv", "movie", [records.movie("A"), records.movie("B")]
+    )
+    second = records.write_csv(
+        tmp_path / "b.csv",
+        "movie",
+        [
+            records.movie("A"),
+            records.movie("B", size_mb="1"),
+            records.movie("C", size_mb="1"),
+            records.movie("C", size_mb="2"),
+        ],
+    )
+
+    assert load_csv(db, first, "movie").counts == MergeCounts(inserted=2)
+    report = load_csv(db, second, "movie")
+
+    assert report.counts == MergeCounts(
+        inserted=1, updated=1, unchanged=1, duplicates=1
+    )
+    with Session(db) as session:
+        sizes = {m.title: m.size_mb for m in session.exec(select(Movie))}
+    assert sizes == {"A": 1100, "B": 1, "C": 2}
+
+
+def test_reloading_the_same_file_changes_nothing(db: Engine, tmp_path: Path) -> None:
+    path = records.write_json(
+        tmp_path / "reviews.json",
+        [records.review(), records.review(created="2021-12-03T00:00:00.000+0100")],
+    )
+    load_json(db, path, "review")
+    with Session(db) as session:
+        before = [r.model_dump() for r in session.exec(select(Review))]
+
+    report = load_json(db, path, "review")
+
+    assert report.counts == MergeCounts(unchanged=2)
+    with Session(db) as session:
+        assert [r.model_dump() for r in session.exec(select(Review))] == before
+
+
+def test_values_round_trip_with_their_types(db: Engine, tmp_path: Path) -> None:
+    awkward = 'Tab\there, new\nline, back\\slash, quote" and Amélie'
+    load_csv(
+        db,
+        records.write_csv(
+            tmp_path / "s.csv", "stream", [records.stream(movie_title=awkward)]
+        ),
+        "stream",
+    )
+    load_json(db, records.write_json(tmp_path / "a.json", [records.author()]), "author")
+
+    with Session(db) as session:
+        stream = session.exec(select(Stream)).one()
+        author = session.exec(select(Author)).one()
+    assert stream.movie_title == awkward
+    assert stream.start_at == datetime(2021, 12, 25, 5, 30, tzinfo=timezone.utc)
+    assert stream.start_at.tzinfo == timezone.utc
+    assert stream.size_mb == 613.4245936603365
+    assert author.birth_date == date(1956, 5, 7)
+    assert author.nationalities == [{"slug": "singaporeans", "label": "Singaporeans"}]
+
+
+def test_the_same_instant_in_another_offset_is_the_same_stream(
+    db: Engine, tmp_path: Path
+) -> None:
+    path = records.write_csv(
+        tmp_path / "s.csv",
+        "stream",
+        [
+            records.stream("2021-12-25T06:30:00.000+0100", size_mb="1.0"),
+            records.stream("2021-12-25T05:30:00.000+0000", size_mb="2.0"),
+        ],
+    )
+
+    report = load_csv(db, path, "stream")
+
+    assert report.counts == MergeCounts(inserted=1, duplicates=1)
+    assert count(db, "stream") == 1
+
+
+def test_instants_sort_as_time_across_offsets(db: Engine, tmp_path: Path) -> None:
+    path = records.write_csv(
+        tmp_path / "s.csv",
+        "stream",
+        [
+            records.stream("2021-12-25T00:30:00.000+0100", user_email="late-local"),
+            records.stream("2021-12-24T23:45:00.000+0000", user_email="early-utc"),
+        ],
+    )
+    load_csv(db, path, "stream")
+
+    with db.connect() as connection:
+        order = connection.execute(
+            text("SELECT user_email FROM stream ORDER BY start_at")
+        ).all()
+    assert [row[0] for row in order] == ["late-local", "early-utc"]
+
+
+def test_a_source_that_breaks_halfway_leaves_the_table_as_it_was(
+    db: Engine, tmp_path: Path
+) -> None:
+    load_csv(
+        db,
+        records.write_csv(tmp_path / "m.csv", "movie", [records.movie("Kept")]),
+        "movie",
+    )
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(
+        b"title,duration_mins,original_language,size_mb\nNew,1,x,2\n\xff\n"
+    )
+
+    with pytest.raises(SourceError):
+        load_csv(db, broken, "movie")
+
+    with Session(db) as session:
+        assert [m.title for m in session.exec(select(Movie))] == ["Kept"]
+
+
+def test_a_failure_after_staging_rolls_everything_back(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strider_challenge.adapters import repository
+
+    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+
+    def explode(self: object) -> Iterator[None]:
+        raise RuntimeError("disk full")
+
+    for cls in repository.REPOSITORIES.values():
+        monkeypatch.setattr(cls, "merge", explode)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_csv(db, path, "movie")
+
+    assert count(db, "movie") == 0
+
+
+def test_a_value_the_database_refuses_is_a_clean_error_and_leaves_nothing(
+    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strider_challenge.domain import datasets
+    from strider_challenge.domain.errors import DatabaseError
+
+    movie = datasets.get_dataset("movie")
+    unstorable = replace(
+        movie, mapper=lambda raw: {**map_movie(raw), "size_mb": object()}
+    )
+    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+
+    with pytest.raises(DatabaseError, match="^database: "):
+        services.load(
+            dataset=unstorable,
+            collector=CsvCollector(path),
+            uow=SqlAlchemyUnitOfWork(db),
+        )
+
+    assert count(db, "movie") == 0
