@@ -1,17 +1,14 @@
 """`scli`: parse the arguments, call a service, print the result."""
 
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from typer.core import TyperGroup
 
 from strider_challenge import __version__
 from strider_challenge.adapters.collectors import COLLECTORS
@@ -20,39 +17,17 @@ from strider_challenge.adapters.database import (
     create_database_engine,
 )
 from strider_challenge.domain.datasets import DATASETS, get_dataset
-from strider_challenge.domain.errors import LoadError
+from strider_challenge.entrypoints.common import (
+    DatabaseUrl,
+    OneLineErrorGroup,
+    Quiet,
+    choice,
+    clean_errors,
+    metavar,
+    shown,
+)
 from strider_challenge.service_layer import services
 from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
-
-#: Exit codes, as documented in `scli load --help` and the README.
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-
-
-class OneLineErrorGroup(TyperGroup):
-    """Report usage errors as one line on stderr instead of a usage box."""
-
-    def main(  # type: ignore[override]
-        self,
-        args: Sequence[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        """Run the command; a usage error exits with code 2 after one clear line."""
-        if not (sys.argv[1:] if args is None else args):
-            args = ["--help"]
-        try:
-            code = super().main(
-                args, prog_name, complete_var, standalone_mode=False, **extra
-            )
-        except typer.TyperException as error:
-            typer.echo(f"scli: error: {error.format_message()}", err=True)
-            code = error.exit_code
-        if not standalone_mode:
-            return code
-        sys.exit(code or EXIT_OK)
-
 
 app = typer.Typer(
     cls=OneLineErrorGroup,
@@ -61,34 +36,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-
-DatabaseUrl = Annotated[
-    str,
-    typer.Option(
-        "--database-url",
-        envvar="DATABASE_URL",
-        help="SQLAlchemy URL of the database: sqlite:///FILE or postgresql://...",
-    ),
-]
-Quiet = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")
-]
-
-
-def _choice(choices: Iterable[str]) -> Callable[[str], str]:
-    """A parser that accepts one of `choices` and names them all when it refuses."""
-    known = list(choices)
-
-    def parse(value: str) -> str:
-        if value not in known:
-            raise typer.BadParameter(f"{value!r} is not one of {', '.join(known)}")
-        return value
-
-    return parse
-
-
-def _metavar(choices: Iterable[str]) -> str:
-    return "[" + "|".join(choices) + "]"
 
 
 def _version(value: bool) -> None:
@@ -113,38 +60,16 @@ def main(
     """
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"scli: error: {message}", err=True)
-    return typer.Exit(EXIT_FAILED)
-
-
-@contextmanager
-def _clean_errors() -> Iterator[None]:
-    """Turn the errors a user can cause into one line and exit code 1."""
-    try:
-        yield
-    except LoadError as error:
-        raise _fail(str(error)) from None
-    except SQLAlchemyError as error:
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise _fail(f"database: {detail}") from None
-
-
-def _shown(url: str) -> str:
-    """The URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
 @app.command("init-db")
 def init_db(
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL, quiet: Quiet = False
 ) -> None:
     """Create every table. Running it again on a ready database changes nothing."""
-    with _clean_errors():
+    with clean_errors():
         engine = create_database_engine(database_url)
         services.init_db(uow=SqlAlchemyUnitOfWork(engine))
     if not quiet:
-        typer.echo(f"database ready: {_shown(database_url)}")
+        typer.echo(f"database ready: {shown(database_url)}")
 
 
 @app.command(
@@ -158,8 +83,8 @@ def load(
         typer.Option(
             "--model",
             "-m",
-            parser=_choice(DATASETS),
-            metavar=_metavar(DATASETS),
+            parser=choice(DATASETS),
+            metavar=metavar(DATASETS),
             help="Which table the file fills.",
         ),
     ],
@@ -168,8 +93,8 @@ def load(
         typer.Option(
             "--collector",
             "-c",
-            parser=_choice(COLLECTORS),
-            metavar=_metavar(COLLECTORS),
+            parser=choice(COLLECTORS),
+            metavar=metavar(COLLECTORS),
             help="How to read the file: csv (with a header line) or json (an array).",
         ),
     ],
@@ -188,7 +113,7 @@ def load(
     dataset = get_dataset(model)
     source = COLLECTORS[collector](config)
     live = not quiet and sys.stdout.isatty()
-    with _clean_errors(), _progress(dataset.name, enabled=live) as on_progress:
+    with clean_errors(), _progress(dataset.name, enabled=live) as on_progress:
         engine = create_database_engine(database_url)
         report = services.load(
             dataset=dataset,

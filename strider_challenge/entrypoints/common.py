@@ -1,0 +1,95 @@
+"""What every command shares: options, exit codes, and errors as one clear line."""
+
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from typer.core import TyperGroup
+
+from strider_challenge.domain.errors import LoadError
+
+#: Exit codes, as documented in `scli load --help` and the README.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class OneLineErrorGroup(TyperGroup):
+    """Report usage errors as one line on stderr instead of a usage box."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        """Run the command; a usage error exits with code 2 after one clear line."""
+        if not (sys.argv[1:] if args is None else args):
+            args = ["--help"]
+        try:
+            code = super().main(
+                args, prog_name, complete_var, standalone_mode=False, **extra
+            )
+        except typer.TyperException as error:
+            typer.echo(f"scli: error: {error.format_message()}", err=True)
+            code = error.exit_code
+        if not standalone_mode:
+            return code
+        sys.exit(code or EXIT_OK)
+
+
+DatabaseUrl = Annotated[
+    str,
+    typer.Option(
+        "--database-url",
+        envvar="DATABASE_URL",
+        help="SQLAlchemy URL of the database: sqlite:///FILE or postgresql://...",
+    ),
+]
+Quiet = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")
+]
+
+
+def choice(choices: Iterable[str]) -> Callable[[str], str]:
+    """A parser that accepts one of `choices` and names them all when it refuses."""
+    known = list(choices)
+
+    def parse(value: str) -> str:
+        if value not in known:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(known)}")
+        return value
+
+    return parse
+
+
+def metavar(choices: Iterable[str]) -> str:
+    """How a choice option shows its values in --help."""
+    return "[" + "|".join(choices) + "]"
+
+
+def fail(message: str) -> typer.Exit:
+    """Print one error line; the caller raises the returned Exit."""
+    typer.echo(f"scli: error: {message}", err=True)
+    return typer.Exit(EXIT_FAILED)
+
+
+@contextmanager
+def clean_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into one line and exit code 1."""
+    try:
+        yield
+    except LoadError as error:
+        raise fail(str(error)) from None
+    except SQLAlchemyError as error:
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise fail(f"database: {detail}") from None
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages."""
+    return make_url(url).render_as_string(hide_password=True)
