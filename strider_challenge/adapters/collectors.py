@@ -11,17 +11,15 @@ import io
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 import ijson
 
 from strider_challenge.domain.errors import ShapeError, SourceError
 
 
-@dataclass(frozen=True)
-class SourceRecord:
+class SourceRecord(NamedTuple):
     """One record of a source and where it stands in it.
 
     Args:
@@ -53,6 +51,9 @@ class Collector(Protocol):
 
     def records(self) -> Iterator[SourceRecord]:
         """Yield the source's records in order."""
+
+    def sha256_upfront(self) -> str | None:
+        """The digest of the whole source if it can be had before loading, else None."""
 
 
 class _HashingReader(io.RawIOBase):
@@ -93,6 +94,14 @@ class FileCollector(ABC):
     @abstractmethod
     def records(self) -> Iterator[SourceRecord]:
         """Yield the file's records in order."""
+
+    def sha256_upfront(self) -> str | None:
+        """Hash the whole file before loading it: cheap for a local file."""
+        try:
+            with self.path.open("rb") as file:
+                return hashlib.file_digest(file, "sha256").hexdigest()
+        except OSError:
+            return None  # reported clearly when the load opens the file
 
     def _open(self) -> io.BufferedReader:
         try:

@@ -1,60 +1,76 @@
-"""Set-based writes: rows go into a staging table, then one statement merges them.
+"""Set-based writes: rows go into a staging table, then a few statements merge them.
 
 The repository never commits: it works inside the connection's transaction, which the
-unit of work owns. Unchanged rows are not rewritten, and when a source repeats a key the
-row that comes last wins.
+unit of work owns. Unchanged rows are not rewritten; when a source repeats a key, the
+row that comes last wins and the others are counted as duplicates. Rejected records are
+written to `rejected_record` in the same transaction.
 """
 
-import json
+import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
-from typing import Any
+from itertools import islice
+from typing import IO, Any
 
-from sqlalchemy import JSON, Connection, Date, Float, Integer
+from sqlalchemy import Connection, insert
 
-from strider_challenge.domain.columns import Instant, sqlite_instant
+from strider_challenge.adapters.encoders import (
+    copy_line_encoder,
+    copy_text,
+    sqlite_params_encoder,
+)
 from strider_challenge.domain.datasets import Dataset
 from strider_challenge.domain.errors import DatabaseError
+from strider_challenge.domain.ledger import RejectedRecord
 from strider_challenge.domain.mappers import Row
-from strider_challenge.domain.results import MergeCounts
+from strider_challenge.domain.results import MergeCounts, Rejection
 
 #: A row to stage and its position in the source (later positions win).
 StagedRow = tuple[int, Row]
 
-#: Rows sent to PostgreSQL per read of the COPY stream.
-COPY_BATCH_ROWS = 2000
-
-
-def canonical_json(value: Any) -> str:
-    """The one JSON text of a value: compact, keys sorted."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+#: What a load writes: rows, and the records it refused.
+Item = StagedRow | Rejection
 
 
 class StagingRepository(ABC):
     """Writes one dataset's rows through a staging table inside the open transaction."""
 
+    #: Rows encoded and sent to the database at a time.
+    batch_rows = 10_000
+
     def __init__(self, connection: Connection, dataset: Dataset[Any]) -> None:
         self.connection = connection
         self.dataset = dataset
-        self.staged = 0
         quote = connection.dialect.identifier_preparer.quote
         self.quote = quote
         self.target = quote(dataset.table_name)
         self.staging = quote(f"_staging_{dataset.table_name}")
-        self.columns = dataset.columns
-        self.column_list = ", ".join(quote(c) for c in self.columns)
+        self.column_list = ", ".join(quote(c) for c in dataset.columns)
         self.key_list = ", ".join(quote(c) for c in dataset.key)
-        self.values = [c for c in self.columns if c not in dataset.key]
+        self.key_match = " AND ".join(
+            f"t.{quote(c)} = s.{quote(c)}" for c in dataset.key
+        )
+        self.values = [quote(c) for c in dataset.columns if c not in dataset.key]
 
     @abstractmethod
-    def stage(self, rows: Iterable[StagedRow]) -> None:
-        """Write rows into the staging table, consuming the iterable lazily."""
+    def write(self, items: Iterable[Item], *, load_id: int) -> MergeCounts:
+        """Stage and merge every row, store every rejection; consume items lazily."""
 
-    @abstractmethod
-    def merge(self) -> MergeCounts:
-        """Upsert the staged rows into the table; count what happened."""
+    def _store_rejections(self, rejections: list[Rejection], load_id: int) -> None:
+        if rejections:
+            self.connection.execute(
+                insert(RejectedRecord),
+                [
+                    {
+                        "load_id": load_id,
+                        "position": r.position,
+                        "raw": r.raw,
+                        "error": r.error,
+                    }
+                    for r in rejections
+                ],
+            )
 
     @contextmanager
     def _driver_cursor(self) -> Iterator[Any]:
@@ -74,211 +90,204 @@ class StagingRepository(ABC):
             cursor.close()
 
 
-class PostgresStagingRepository(StagingRepository):
-    """`COPY` into a temporary table, then `INSERT ... ON CONFLICT DO UPDATE ... WHERE`.
-
-    The COPY stream is fed while the source is parsed, so the server ingests rows on
-    its own core while Python reads the next ones.
-    """
-
-    def stage(self, rows: Iterable[StagedRow]) -> None:
-        """Stream every row to the server with a single COPY."""
-        self.connection.exec_driver_sql(
-            f"CREATE TEMP TABLE {self.staging} "
-            f"(LIKE {self.target}, _seq bigint NOT NULL) ON COMMIT DROP"
-        )
-        encoders = [_pg_encoder(self.dataset, c) for c in self.columns]
-        stream = _CopyStream(self._lines(rows, encoders))
-        try:
-            with self._driver_cursor() as cursor:
-                cursor.copy_expert(
-                    f"COPY {self.staging} ({self.column_list}, _seq) FROM STDIN",
-                    stream,
-                )
-        except DatabaseError:
-            # psycopg2 turns an error raised while reading into QueryCanceled;
-            # the reader's own error is the one worth reporting.
-            if stream.error is not None:
-                raise stream.error from None
-            raise
-
-    def _lines(
-        self, rows: Iterable[StagedRow], encoders: list[Callable[[Any], str]]
-    ) -> Iterator[str]:
-        pairs = list(zip(self.columns, encoders))
-        for position, row in rows:
-            self.staged += 1
-            fields = [encode(row[name]) for name, encode in pairs]
-            fields.append(str(position))
-            yield "\t".join(fields) + "\n"
-
-    def merge(self) -> MergeCounts:
-        """Deduplicate (last wins) and upsert in one statement."""
-        target, staging, keys = self.target, self.staging, self.key_list
-        quoted = [self.quote(c) for c in self.values]
-        assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in quoted)
-        old = ", ".join(f"{target}.{c}" for c in quoted)
-        new = ", ".join(f"EXCLUDED.{c}" for c in quoted)
-        changed = f"ROW({old}) IS DISTINCT FROM ROW({new})"
-        self.connection.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-        result = self.connection.exec_driver_sql(
-            f"WITH latest AS MATERIALIZED ("
-            f" SELECT DISTINCT ON ({keys}) {self.column_list} FROM {staging}"
-            f" ORDER BY {keys}, _seq DESC"
-            f"), written AS ("
-            f" INSERT INTO {target} ({self.column_list})"
-            f" SELECT {self.column_list} FROM latest"
-            f" ON CONFLICT ({keys}) DO UPDATE SET {assignments} WHERE {changed}"
-            f" RETURNING (xmax = 0) AS inserted"
-            f") SELECT (SELECT count(*) FROM latest),"
-            f" count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted)"
-            f" FROM written"
-        ).one()
-        distinct, inserted, updated = (int(v) for v in result)
-        return MergeCounts(
-            inserted=inserted,
-            updated=updated,
-            unchanged=distinct - inserted - updated,
-            duplicates=self.staged - distinct,
-        )
-
-
 class SqliteStagingRepository(StagingRepository):
     """Batched inserts into a keyed temporary table, then one upsert statement.
 
     The staging table's primary key makes `INSERT OR REPLACE` keep the last row of
-    each key, so duplicates are settled while staging.
+    each key, so duplicates are settled while staging; the merge then reads the
+    staging table in key order, which is the cheap order for the target's index.
     """
 
-    def stage(self, rows: Iterable[StagedRow]) -> None:
-        """Insert every row into the staging table."""
+    def write(self, items: Iterable[Item], *, load_id: int) -> MergeCounts:
+        """Stage every row, then merge once."""
         self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{self.staging}")
         self.connection.exec_driver_sql(
-            f"CREATE TEMP TABLE {self.staging} "
-            f"({self.column_list}, _seq INTEGER, PRIMARY KEY ({self.key_list}))"
+            f"CREATE TEMP TABLE {self.staging} ({self.column_list}, _seq INTEGER, "
+            f"PRIMARY KEY ({self.key_list})) WITHOUT ROWID"
         )
-        placeholders = ", ".join("?" for _ in range(len(self.columns) + 1))
-        with self._driver_cursor() as cursor:
-            cursor.executemany(
-                f"INSERT OR REPLACE INTO {self.staging} ({self.column_list}, _seq) "
-                f"VALUES ({placeholders})",
-                self._values(rows),
-            )
-
-    def _values(self, rows: Iterable[StagedRow]) -> Iterator[tuple[Any, ...]]:
-        pairs = [(c, _sqlite_encoder(self.dataset, c)) for c in self.columns]
-        for position, row in rows:
-            self.staged += 1
-            yield (*(encode(row[name]) for name, encode in pairs), position)
-
-    def merge(self) -> MergeCounts:
-        """Count new keys, then upsert only rows whose values differ."""
-        target, staging = self.target, self.staging
-        matches = " AND ".join(
-            f"{target}.{self.quote(c)} = {staging}.{self.quote(c)}"
-            for c in self.dataset.key
+        placeholders = ", ".join("?" for _ in range(len(self.dataset.columns) + 1))
+        statement = (
+            f"INSERT OR REPLACE INTO {self.staging} ({self.column_list}, _seq) "
+            f"VALUES ({placeholders})"
         )
+        encode = sqlite_params_encoder(self.dataset)
+        staged = 0
+        iterator = iter(items)
+        while batch := list(islice(iterator, self.batch_rows)):
+            rows = [encode(i[1], i[0]) for i in batch if not isinstance(i, Rejection)]
+            with self._driver_cursor() as cursor:
+                cursor.executemany(statement, rows)
+            staged += len(rows)
+            rejected = [i for i in batch if isinstance(i, Rejection)]
+            self._store_rejections(rejected, load_id)
+        return self._merge(staged)
+
+    def _merge(self, staged: int) -> MergeCounts:
         distinct, inserted = self.connection.exec_driver_sql(
             f"SELECT count(*), coalesce(sum(NOT EXISTS "
-            f"(SELECT 1 FROM {target} WHERE {matches})), 0) FROM {staging}"
+            f"(SELECT 1 FROM {self.target} t WHERE {self.key_match})), 0) "
+            f"FROM {self.staging} s"
         ).one()
-        quoted = [self.quote(c) for c in self.values]
-        assignments = ", ".join(f"{c} = excluded.{c}" for c in quoted)
-        changed = " OR ".join(f"{target}.{c} IS NOT excluded.{c}" for c in quoted)
+        assignments = ", ".join(f"{c} = excluded.{c}" for c in self.values)
+        changed = " OR ".join(
+            f"{self.target}.{c} IS NOT excluded.{c}" for c in self.values
+        )
         written = self.connection.exec_driver_sql(
-            f"INSERT INTO {target} ({self.column_list}) "
-            f"SELECT {self.column_list} FROM {staging} WHERE true "
+            f"INSERT INTO {self.target} ({self.column_list}) "
+            f"SELECT {self.column_list} FROM {self.staging} WHERE true "
             f"ON CONFLICT ({self.key_list}) DO UPDATE SET {assignments} WHERE {changed}"
         ).rowcount
+        self.connection.exec_driver_sql(f"DROP TABLE temp.{self.staging}")
         updated = written - inserted
         return MergeCounts(
             inserted=inserted,
             updated=updated,
             unchanged=distinct - inserted - updated,
-            duplicates=self.staged - distinct,
+            duplicates=staged - distinct,
         )
+
+
+class PostgresStagingRepository(StagingRepository):
+    """One `COPY` into a temporary table, then a few set-based statements.
+
+    The COPY stream is fed while the source is parsed, so the server ingests rows on
+    its own core while Python reads the next ones. The merge then deduplicates (last
+    wins), finds the staged keys the table already holds in one join, updates those
+    whose values differ, and inserts the rest in index order.
+    """
+
+    def write(self, items: Iterable[Item], *, load_id: int) -> MergeCounts:
+        """Stream rows to the server, store rejections, then merge once."""
+        run = self.connection.exec_driver_sql
+        run(
+            f"CREATE TEMP TABLE {self.staging} "
+            f"(LIKE {self.target}, _seq bigint NOT NULL) ON COMMIT DROP"
+        )
+        with tempfile.TemporaryFile("w+", encoding="utf-8") as rejected:
+            stream = _CopyStream(
+                items,
+                copy_line_encoder(self.dataset),
+                self.batch_rows,
+                rejected,
+                load_id,
+            )
+            try:
+                with self._driver_cursor() as cursor:
+                    cursor.copy_expert(
+                        f"COPY {self.staging} ({self.column_list}, _seq) FROM STDIN",
+                        stream,
+                    )
+            except DatabaseError:
+                # psycopg2 turns an error raised while reading into QueryCanceled;
+                # the reader's own error is the one worth reporting.
+                if stream.error is not None:
+                    raise stream.error from None
+                raise
+            rejected.seek(0)
+            with self._driver_cursor() as cursor:
+                cursor.copy_expert(
+                    "COPY rejected_record (load_id, position, raw, error) FROM STDIN",
+                    rejected,
+                )
+        return self._merge(stream.rows)
+
+    def _merge(self, staged: int) -> MergeCounts:
+        run = self.connection.exec_driver_sql
+        target, staging, keys = self.target, self.staging, self.key_list
+        run(f"ANALYZE {staging}")
+        run("SET LOCAL work_mem = '256MB'")
+        distinct = run(
+            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {staging}) AS k"
+        ).scalar_one()
+        if distinct < staged:
+            run(
+                f"DELETE FROM {staging} AS t USING {staging} AS s "
+                f"WHERE {self.key_match} AND t._seq < s._seq"
+            )
+        old = ", ".join(f"t.{c}" for c in self.values)
+        new = ", ".join(f"s.{c}" for c in self.values)
+        assignments = ", ".join(f"{c} = s.{c}" for c in self.values)
+        # One join finds every staged key the table already holds.
+        run(
+            f"CREATE TEMP TABLE _matched ON COMMIT DROP AS"
+            f" SELECT s._seq, t.ctid AS tid,"
+            f" ROW({old}) IS DISTINCT FROM ROW({new}) AS changed"
+            f" FROM {staging} AS s JOIN {target} AS t ON {self.key_match}"
+        )
+        updated = run(
+            f"UPDATE {target} AS t SET {assignments}"
+            f" FROM _matched AS m JOIN {staging} AS s ON s._seq = m._seq"
+            f" WHERE t.ctid = m.tid AND m.changed"
+        ).rowcount
+        inserted = run(
+            f"INSERT INTO {target} ({self.column_list}) "
+            f"SELECT {self.column_list} FROM {staging} AS s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM _matched AS m WHERE m._seq = s._seq) "
+            f"ORDER BY {keys}"  # in index order: far fewer page visits
+        ).rowcount
+        run("DROP TABLE _matched")
+        return MergeCounts(
+            inserted=inserted,
+            updated=updated,
+            unchanged=distinct - inserted - updated,
+            duplicates=staged - distinct,
+        )
+
+
+class _CopyStream:
+    """What psycopg2's `copy_expert` reads: COPY lines, encoded batch by batch.
+
+    Rejections met on the way go to a file, as COPY lines for `rejected_record`, so
+    that memory does not grow with them; an error raised by the source is kept to be
+    re-raised as itself.
+    """
+
+    def __init__(
+        self,
+        items: Iterable[Item],
+        encode: Callable[[Row, int], str],
+        batch: int,
+        rejected: IO[str],
+        load_id: int,
+    ) -> None:
+        self._items = iter(items)
+        self._encode = encode
+        self._batch = batch
+        self._rejected = rejected
+        self._load_id = load_id
+        self.rows = 0
+        self.error: Exception | None = None
+
+    def read(self, _size: int = -1) -> str:
+        try:
+            return self._next_lines()
+        except Exception as error:
+            self.error = error
+            raise
+
+    def _next_lines(self) -> str:
+        lines: list[str] = []
+        seen = 0
+        for seen, item in enumerate(islice(self._items, self._batch), start=1):
+            if isinstance(item, Rejection):
+                self._rejected.write(
+                    f"{self._load_id}\t{item.position}\t{copy_text(item.raw)}\t"
+                    f"{copy_text(item.error)}\n"
+                )
+            else:
+                lines.append(self._encode(item[1], item[0]))
+        self.rows += len(lines)
+        if seen and not lines:
+            return self._next_lines()  # a batch of rejections only: read on
+        return "".join(lines)
+
+    readline = read
 
 
 REPOSITORIES: dict[str, type[StagingRepository]] = {
     "postgresql": PostgresStagingRepository,
     "sqlite": SqliteStagingRepository,
 }
-
-
-class _CopyStream:
-    """A file-like object over lines, read by psycopg2's `copy_expert` in batches."""
-
-    def __init__(self, lines: Iterator[str]) -> None:
-        self._lines = lines
-        self.error: Exception | None = None
-
-    def read(self, _size: int = -1) -> str:
-        try:
-            batch = [line for _, line in zip(range(COPY_BATCH_ROWS), self._lines)]
-        except Exception as error:
-            self.error = error
-            raise
-        return "".join(batch)
-
-    readline = read
-
-
-def _column_kind(dataset: Dataset[Any], column: str) -> str:
-    """The family of a column's SQL type: how its values are encoded."""
-    kind = dataset.table.__table__.columns[column].type  # type: ignore[attr-defined]
-    if isinstance(kind, Instant):
-        return "instant"
-    if isinstance(kind, Date):
-        return "date"
-    if isinstance(kind, JSON):
-        return "json"
-    if isinstance(kind, (Integer, Float)):
-        return "number"
-    return "text"
-
-
-def _copy_text(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\")
-        .replace("\t", "\\t")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-    )
-
-
-def _pg_encoder(dataset: Dataset[Any], column: str) -> Callable[[Any], str]:
-    """How one column's Python values are written in COPY's text format."""
-    encoders: dict[str, Callable[[Any], str]] = {
-        "instant": _isoformat,
-        "date": _isoformat,
-        "json": lambda value: _copy_text(canonical_json(value)),
-        "number": repr,
-        "text": _copy_text,
-    }
-    encode = encoders[_column_kind(dataset, column)]
-    return lambda value: "\\N" if value is None else encode(value)
-
-
-def _isoformat(value: date) -> str:
-    return value.isoformat()
-
-
-def _sqlite_encoder(dataset: Dataset[Any], column: str) -> Callable[[Any], Any]:
-    """How one column's Python values are bound for SQLite."""
-    encoders: dict[str, Callable[[Any], Any]] = {
-        "instant": sqlite_instant,
-        "date": _isoformat,
-        "json": canonical_json,
-    }
-    encode = encoders.get(_column_kind(dataset, column))
-    if encode is None:
-        return _identity
-    convert = encode
-    return lambda value: None if value is None else convert(value)
-
-
-def _identity(value: Any) -> Any:
-    return value
 
 
 def repository_for(connection: Connection, dataset: Dataset[Any]) -> StagingRepository:

@@ -16,7 +16,7 @@ def sqlite_instant(value: datetime) -> str:
     """Render an aware datetime as fixed-width UTC text, so text order is time order."""
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r}: an instant needs an offset")
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+    return value.astimezone(timezone.utc).isoformat(" ", "microseconds")
 
 
 class Instant(TypeDecorator[datetime]):

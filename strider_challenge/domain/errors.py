@@ -19,3 +19,7 @@ class UnknownModelError(LoadError):
 
 class DatabaseError(LoadError):
     """The database refused the work (connection lost, constraint, bad value)."""
+
+
+class TooManyRejectsError(LoadError):
+    """More records were rejected than the load allows; it was rolled back."""

@@ -1,11 +1,11 @@
-"""What a load did, counted."""
+"""What a load did, counted, and the records it refused."""
 
 from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
 class MergeCounts:
-    """The effect of merging the staged rows into a table.
+    """The effect of merging staged rows into a table.
 
     Args:
         inserted: keys that were not in the table.
@@ -18,3 +18,18 @@ class MergeCounts:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A record that was not loaded, where it was, and why.
+
+    Args:
+        position: the CSV line number where the record starts, or the JSON array index.
+        raw: the record as JSON text.
+        error: why it was refused.
+    """
+
+    position: int
+    raw: str
+    error: str

@@ -1,14 +1,18 @@
 """`scli`: parse the arguments, call a service, print the result."""
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from strider_challenge import __version__
 from strider_challenge.adapters.collectors import COLLECTORS
@@ -18,6 +22,7 @@ from strider_challenge.adapters.database import (
 )
 from strider_challenge.domain.datasets import DATASETS, get_dataset
 from strider_challenge.entrypoints.common import (
+    LOAD_EXIT_CODES,
     DatabaseUrl,
     OneLineErrorGroup,
     Quiet,
@@ -72,11 +77,7 @@ def init_db(
         typer.echo(f"database ready: {shown(database_url)}")
 
 
-@app.command(
-    epilog="Exit codes: 0 loaded (rejected records, if any, are reported); "
-    "1 nothing loaded (unreadable source, wrong shape, database error); "
-    "2 usage error."
-)
+@app.command(epilog=LOAD_EXIT_CODES)
 def load(
     model: Annotated[
         str,
@@ -101,14 +102,32 @@ def load(
     config: Annotated[
         Path, typer.Option("--config", "-f", help="Path of the file to load.")
     ],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Load even if these exact bytes were already loaded."
+        ),
+    ] = False,
+    max_rejects: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rejects",
+            min=0,
+            metavar="N",
+            help="Abort and roll back when more than N records are rejected.",
+        ),
+    ] = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     quiet: Quiet = False,
 ) -> None:
     """Load one file into its table: new keys are inserted, changed rows updated.
 
-    Records that fail validation are not loaded; they are counted and the first
-    few are printed with their line number (CSV) or array index (JSON). The load is
-    one transaction: on any error the database is left as it was.
+    The load is one transaction: on any error the database is left as it was.
+    Records that fail validation are not loaded: they are stored in the
+    rejected_record table and the first few are printed with their line number
+    (CSV) or array index (JSON). Each load is recorded in the load_run table with
+    its counts and the SHA-256 of the file; a file already loaded for this model
+    is skipped unless --force.
     """
     dataset = get_dataset(model)
     source = COLLECTORS[collector](config)
@@ -119,12 +138,22 @@ def load(
             dataset=dataset,
             collector=source,
             uow=SqlAlchemyUnitOfWork(engine),
+            force=force,
+            max_rejects=max_rejects,
             on_progress=on_progress,
         )
+    if report.skipped_as is not None:
+        if not quiet:
+            typer.echo(
+                f"{report.model}: skipped, {report.source} was already loaded by "
+                f"load #{report.skipped_as} (sha256 {report.sha256}); --force loads "
+                "it again"
+            )
+        return
     if not quiet:
         typer.echo(_summary(report))
     if report.rejected:
-        _print_rejections(report)
+        _print_rejections(report, "line" if collector == "csv" else "index")
 
 
 @contextmanager
@@ -157,17 +186,81 @@ def _progress(
 def _summary(report: services.LoadReport) -> str:
     counts = report.counts
     return (
-        f"{report.model}: read {report.rows_read:,}, inserted {counts.inserted:,}, "
+        f"{report.model}: load #{report.run_id}: "
+        f"read {report.rows_read:,}, inserted {counts.inserted:,}, "
         f"updated {counts.updated:,}, unchanged {counts.unchanged:,}, "
         f"rejected {report.rejected:,}, duplicates {counts.duplicates:,} "
         f"in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)"
     )
 
 
-def _print_rejections(report: services.LoadReport) -> None:
-    unit = "line" if report.source.lower().endswith(".csv") else "index"
+def _print_rejections(report: services.LoadReport, unit: str) -> None:
     typer.echo(
-        f"{report.model}: {report.rejected:,} record(s) rejected, not loaded:", err=True
+        f"{report.model}: {report.rejected:,} record(s) rejected, not loaded "
+        f"(all in rejected_record, load_id {report.run_id}); the first:",
+        err=True,
     )
     for sample in report.samples:
         typer.echo(f"  {unit} {sample.position}: {sample.error}", err=True)
+
+
+class RunsFormat(str, Enum):
+    """How `scli runs` prints the ledger."""
+
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def runs(
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="How many loads to show.")
+    ] = 20,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            "-m",
+            parser=choice(DATASETS),
+            metavar=metavar(DATASETS),
+            help="Only the loads of this model.",
+        ),
+    ] = None,
+    output: Annotated[
+        RunsFormat, typer.Option("--format", help="table or json.")
+    ] = RunsFormat.table,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+) -> None:
+    """List the latest loads from the load_run ledger, newest first."""
+    with clean_errors():
+        engine = create_database_engine(database_url)
+        found = services.recent_runs(
+            uow=SqlAlchemyUnitOfWork(engine), limit=limit, model=model
+        )
+    if output is RunsFormat.json:
+        typer.echo(json.dumps([run.model_dump(mode="json") for run in found], indent=2))
+        return
+    if not found:
+        typer.echo("no loads recorded yet")
+        return
+    table = Table(box=None)
+    for column in RUN_COLUMNS:
+        table.add_column(column, justify="right" if column in RUN_COUNTS else "left")
+    for run in found:
+        row = run.model_dump()
+        table.add_row(*(_cell(row[column]) for column in RUN_COLUMNS))
+    Console(width=200).print(table)
+
+
+RUN_COUNTS = ("rows_read", "inserted", "updated", "unchanged", "rejected", "duplicates")
+RUN_COLUMNS = ("id", "model", "status", "started_at", *RUN_COUNTS, "source")
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+

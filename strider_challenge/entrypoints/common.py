@@ -10,10 +10,18 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from strider_challenge.domain.errors import LoadError
+from strider_challenge.domain.errors import LoadError, TooManyRejectsError
 
 #: Exit codes, as documented in `scli load --help` and the README.
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TOO_MANY_REJECTS = 0, 1, 2, 3
+
+#: The exit codes `scli load` documents, for its --help and the README.
+LOAD_EXIT_CODES = (
+    "Exit codes: 0 loaded, or skipped as already loaded (rejected records, if any, "
+    "are stored and reported); 1 nothing loaded (unreadable source, wrong shape, "
+    "database error); 2 usage error; 3 more rejected records than --max-rejects "
+    "allows (nothing loaded)."
+)
 
 
 class OneLineErrorGroup(TyperGroup):
@@ -72,17 +80,19 @@ def metavar(choices: Iterable[str]) -> str:
     return "[" + "|".join(choices) + "]"
 
 
-def fail(message: str) -> typer.Exit:
+def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
     """Print one error line; the caller raises the returned Exit."""
     typer.echo(f"scli: error: {message}", err=True)
-    return typer.Exit(EXIT_FAILED)
+    return typer.Exit(code)
 
 
 @contextmanager
 def clean_errors() -> Iterator[None]:
-    """Turn the errors a user can cause into one line and exit code 1."""
+    """Turn the errors a user can cause into one line and a documented exit code."""
     try:
         yield
+    except TooManyRejectsError as error:
+        raise fail(str(error), EXIT_TOO_MANY_REJECTS) from None
     except LoadError as error:
         raise fail(str(error)) from None
     except SQLAlchemyError as error:

@@ -1,18 +1,20 @@
-"""The use cases: create the schema, load a source into its table."""
+"""The use cases: create the schema, load a source into its table, list the loads."""
 
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 from pydantic import ValidationError
 
 from strider_challenge.adapters.collectors import Collector, SourceRecord
-from strider_challenge.adapters.repository import StagedRow
+from strider_challenge.adapters.repository import Item
 from strider_challenge.domain.datasets import Dataset
-from strider_challenge.domain.errors import ShapeError
+from strider_challenge.domain.errors import ShapeError, TooManyRejectsError
+from strider_challenge.domain.ledger import LoadRun
 from strider_challenge.domain.mappers import MappingError
-from strider_challenge.domain.results import MergeCounts
+from strider_challenge.domain.results import MergeCounts, Rejection
 from strider_challenge.service_layer.unit_of_work import AbstractUnitOfWork
 
 #: How many rejected records a report keeps as examples.
@@ -22,13 +24,9 @@ REJECT_SAMPLES = 5
 PROGRESS_EVERY = 10_000
 
 
-@dataclass(frozen=True)
-class Rejection:
-    """A record that was not loaded, where it was, and why."""
-
-    position: int
-    raw: str
-    error: str
+def utc_now() -> datetime:
+    """The current instant."""
+    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -37,6 +35,9 @@ class LoadReport:
 
     model: str
     source: str
+    run_id: int | None = None
+    skipped_as: int | None = None
+    sha256: str | None = None
     rows_read: int = 0
     counts: MergeCounts = field(default_factory=MergeCounts)
     rejected: int = 0
@@ -64,58 +65,58 @@ def init_db(*, uow: AbstractUnitOfWork) -> None:
         uow.commit()
 
 
+def recent_runs(
+    *, uow: AbstractUnitOfWork, limit: int = 20, model: str | None = None
+) -> list[LoadRun]:
+    """The latest loads recorded in the ledger, newest first."""
+    with uow:
+        return uow.ledger.recent(limit=limit, model=model)
+
+
 def load(
     *,
     dataset: Dataset[Any],
     collector: Collector,
     uow: AbstractUnitOfWork,
+    force: bool = False,
+    max_rejects: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    clock: Callable[[], datetime] = utc_now,
 ) -> LoadReport:
     """Load every valid record of a source into the dataset's table, in one transaction.
 
-    Records that fail validation or mapping are counted and reported, never loaded.
-    A source none of whose records fit the model is refused as a whole.
+    The load is recorded in the ledger with its counts and the SHA-256 of its bytes;
+    a source already loaded successfully for this model is skipped unless `force`.
+    Records that fail validation or mapping are stored in `rejected_record`, counted,
+    and sampled in the report.
 
     Raises:
-        LoadError: the source cannot be read or is not a file of this model; the
-            database is left as it was.
+        LoadError: the source cannot be read, is not a file of this model, or more
+            than `max_rejects` records were rejected; the database is left as it was.
     """
     started = time.perf_counter()
     report = LoadReport(model=dataset.name, source=collector.source)
-    required = dataset.required_fields()
-
-    def reject(record: SourceRecord, error: str) -> None:
-        report.rejected += 1
-        if len(report.samples) < REJECT_SAMPLES:
-            report.samples.append(Rejection(record.position, record.raw_text(), error))
-
-    def valid_rows() -> Iterator[StagedRow]:
-        for record in collector.records():
-            report.rows_read += 1
-            if report.rows_read == 1:
-                _check_shape(dataset, collector.source, record, required)
-            if on_progress and report.rows_read % PROGRESS_EVERY == 0:
-                on_progress(report.rows_read)
-            if record.problem:
-                reject(record, record.problem)
-                continue
-            try:
-                yield record.position, dataset.to_row(record.fields)
-            except ValidationError as error:
-                reject(record, describe_validation_error(error))
-            except MappingError as error:
-                reject(record, str(error))
-
     with uow:
-        repository = uow.repository(dataset)
-        repository.stage(valid_rows())
+        upfront = None if force else collector.sha256_upfront()
+        if upfront is not None and _skip(uow, report, upfront):
+            return report
+        run = LoadRun(model=dataset.name, source=collector.source, started_at=clock())
+        run.id = report.run_id = uow.ledger.start(
+            model=run.model, source=run.source, started_at=run.started_at
+        )
+        items = _items(dataset, collector, report, max_rejects, on_progress)
+        report.counts = uow.repository(dataset).write(items, load_id=run.id)
         if report.rows_read and report.rejected == report.rows_read:
             first = report.samples[0]
             raise ShapeError(
                 f"none of the {report.rows_read} records of {collector.source} is a "
                 f"valid {dataset.name} (first, at {first.position}: {first.error})"
             )
-        report.counts = repository.merge()
+        report.sha256 = collector.sha256
+        if not force and upfront is None and _skip(uow, report, report.sha256):
+            return report
+        _finish(run, report, clock())
+        uow.ledger.finish(run)
         uow.commit()
     if on_progress:
         on_progress(report.rows_read)
@@ -123,10 +124,78 @@ def load(
     return report
 
 
-def _check_shape(
-    dataset: Dataset[Any], source: str, record: SourceRecord, required: frozenset[str]
-) -> None:
-    missing = sorted(required - record.fields.keys())
+def _skip(uow: AbstractUnitOfWork, report: LoadReport, sha256: str) -> bool:
+    previous = uow.ledger.succeeded_with(model=report.model, sha256=sha256)
+    if previous is not None:
+        report.skipped_as = previous.id
+        report.sha256 = sha256
+    return previous is not None
+
+
+def _finish(run: LoadRun, report: LoadReport, finished_at: datetime) -> None:
+    counts = report.counts
+    run.sha256 = report.sha256
+    run.finished_at = finished_at
+    run.status = "succeeded"
+    run.rows_read = report.rows_read
+    run.inserted, run.updated = counts.inserted, counts.updated
+    run.unchanged, run.duplicates = counts.unchanged, counts.duplicates
+    run.rejected = report.rejected
+
+
+def _items(
+    dataset: Dataset[Any],
+    collector: Collector,
+    report: LoadReport,
+    max_rejects: int | None,
+    on_progress: Callable[[int], None] | None,
+) -> Iterator[Item]:
+    """Validate and map each record: a row to stage, or a rejection to store."""
+    records = collector.records()
+    first = next(records, None)
+    if first is None:
+        return
+    _check_shape(dataset, collector.source, first)
+    for record in _chain_first(first, records):
+        report.rows_read += 1
+        if on_progress and report.rows_read % PROGRESS_EVERY == 0:
+            on_progress(report.rows_read)
+        error = record.problem
+        if error is None:
+            try:
+                yield record.position, dataset.to_row(record.fields)
+                continue
+            except ValidationError as invalid:
+                error = describe_validation_error(invalid)
+            except MappingError as unmappable:
+                error = str(unmappable)
+        yield _reject(report, record, error, max_rejects)
+
+
+def _chain_first(
+    first: SourceRecord, rest: Iterator[SourceRecord]
+) -> Iterator[SourceRecord]:
+    yield first
+    yield from rest
+
+
+def _reject(
+    report: LoadReport, record: SourceRecord, error: str, max_rejects: int | None
+) -> Rejection:
+    rejection = Rejection(record.position, record.raw_text(), error)
+    report.rejected += 1
+    if len(report.samples) < REJECT_SAMPLES:
+        report.samples.append(rejection)
+    if max_rejects is not None and report.rejected > max_rejects:
+        raise TooManyRejectsError(
+            f"more than {max_rejects} record(s) rejected (the last at "
+            f"{record.position}: {error}); nothing was loaded"
+        )
+    return rejection
+
+
+def _check_shape(dataset: Dataset[Any], source: str, record: SourceRecord) -> None:
+    missing = sorted(dataset.required_fields() - record.fields.keys())
     if missing:
         raise ShapeError(
             f"{source} is not a {dataset.name} file: its records lack "

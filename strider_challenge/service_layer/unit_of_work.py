@@ -7,7 +7,9 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine
 from sqlmodel import SQLModel
 
+from strider_challenge.adapters.ledger import LedgerRepository
 from strider_challenge.adapters.repository import StagingRepository, repository_for
+from strider_challenge.domain import ledger as _ledger_tables  # noqa: F401 (metadata)
 from strider_challenge.domain.datasets import Dataset
 
 
@@ -44,6 +46,11 @@ class AbstractUnitOfWork(ABC):
     @abstractmethod
     def repository(self, dataset: Dataset[Any]) -> StagingRepository:
         """The repository that writes one dataset's rows in this transaction."""
+
+    @property
+    @abstractmethod
+    def ledger(self) -> LedgerRepository:
+        """The load ledger, in this transaction."""
 
     @abstractmethod
     def create_schema(self) -> None:
@@ -82,6 +89,11 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     def repository(self, dataset: Dataset[Any]) -> StagingRepository:
         """A staging repository bound to this transaction's connection."""
         return repository_for(self.connection, dataset)
+
+    @property
+    def ledger(self) -> LedgerRepository:
+        """The load ledger on this transaction's connection."""
+        return LedgerRepository(self.connection)
 
     def create_schema(self) -> None:
         """Create the tables inside this transaction."""

@@ -24,8 +24,14 @@ def scli(database_url: str, *args: str) -> Result:
     return CliRunner().invoke(app, list(args), env={"DATABASE_URL": database_url})
 
 
-def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, sorted: equal snapshots mean nothing changed."""
+#: The tables the loads fill (the ledger tables aside).
+DATA_TABLES = frozenset(model for model, _, _ in LOADS)
+
+
+def snapshot(
+    database_url: str, tables: frozenset[str] | None = None
+) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table (or of `tables`), sorted: equal means unchanged."""
     engine = create_engine(normalise_url(database_url))
     try:
         quote = engine.dialect.identifier_preparer.quote
@@ -36,6 +42,7 @@ def snapshot(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
                     for row in connection.execute(text(f"SELECT * FROM {quote(table)}"))
                 )
                 for table in inspect(connection).get_table_names()
+                if tables is None or table in tables
             }
     finally:
         engine.dispose()

@@ -1,12 +1,13 @@
 """The command line, in-process, on SQLite and PostgreSQL."""
 
+import json
 from pathlib import Path
 
 import pytest
 
 from tests import records
 from tests.conftest import SAMPLE_DATA
-from tests.e2e.helpers import LOADS, scli, snapshot
+from tests.e2e.helpers import DATA_TABLES, LOADS, scli, snapshot
 
 
 @pytest.fixture
@@ -81,16 +82,24 @@ def test_the_six_sample_loads_then_a_reload_that_changes_nothing(ready: str) -> 
             str(SAMPLE_DATA / file),
         )
         assert result.exit_code == 0, result.output
-        assert result.stdout.startswith(f"{model}: read ")
-    loaded = snapshot(ready)
+        assert result.stdout.startswith(f"{model}: load #")
+    loaded = snapshot(ready, DATA_TABLES)
 
     for model, collector, file in LOADS:
         result = scli(
-            ready, "load", "-m", model, "-c", collector, "-f", str(SAMPLE_DATA / file)
+            ready,
+            "load",
+            "--force",
+            "-m",
+            model,
+            "-c",
+            collector,
+            "-f",
+            str(SAMPLE_DATA / file),
         )
         assert "inserted 0, updated 0" in result.stdout
 
-    assert snapshot(ready) == loaded
+    assert snapshot(ready, DATA_TABLES) == loaded
     assert (
         len(loaded["stream"])
         == sum(1 for _ in (SAMPLE_DATA / "internal/streams.csv").open()) - 1
@@ -110,7 +119,8 @@ def test_rejected_records_are_reported_on_stderr_with_their_position(
     assert result.exit_code == 0
     assert "inserted 2" in result.stdout and "rejected 1" in result.stdout
     assert result.stderr.splitlines() == [
-        "author: 1 record(s) rejected, not loaded:",
+        "author: 1 record(s) rejected, not loaded (all in rejected_record, load_id 1);"
+        " the first:",
         "  index 1: metadata.name: Input should be a valid string",
     ]
 
@@ -176,7 +186,7 @@ def test_load_errors_are_one_line_exit_1_and_change_nothing(
     ]
 
     for args, message in cases:
-        result = scli(ready, "load", *args)
+        result = scli(ready, "load", "--force", *args)
         assert result.exit_code == 1, (args, result.output)
         (line,) = result.stderr.splitlines()
         assert line.startswith("scli: error: ") and message in line, line
@@ -220,3 +230,73 @@ def test_missing_tables_are_reported_clearly(database_url: str, tmp_path: Path) 
 
     assert result.exit_code == 1
     assert "scli: error: database: " in result.stderr
+
+
+def test_a_file_already_loaded_is_skipped_unless_forced(
+    ready: str, tmp_path: Path
+) -> None:
+    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+    args = ["load", "-m", "movie", "-c", "csv", "-f", str(path)]
+    scli(ready, *args)
+
+    skipped = scli(ready, *args)
+    quiet = scli(ready, *args, "--quiet")
+    forced = scli(ready, *args, "--force")
+
+    assert skipped.exit_code == 0
+    assert skipped.stdout.startswith(
+        f"movie: skipped, {path} was already loaded by load #1"
+    )
+    assert quiet.stdout == ""
+    assert forced.stdout.startswith(
+        "movie: load #2: read 1, inserted 0, updated 0, unchanged 1"
+    )
+
+
+def test_max_rejects_exceeded_exits_3_and_loads_nothing(
+    ready: str, tmp_path: Path
+) -> None:
+    path = records.write_csv(
+        tmp_path / "m.csv",
+        "movie",
+        [
+            records.movie("A"),
+            records.movie("B", size_mb="x"),
+            records.movie("C", size_mb="y"),
+        ],
+    )
+    before = snapshot(ready)
+
+    args = ["load", "-m", "movie", "-c", "csv", "-f", str(path), "--max-rejects"]
+
+    refused = scli(ready, *args, "1")
+    unchanged = snapshot(ready)
+    allowed = scli(ready, *args, "2")
+
+    assert refused.exit_code == 3
+    (line,) = refused.stderr.splitlines()
+    assert "more than 1 record(s) rejected (the last at 4: size_mb" in line
+    assert unchanged == before
+    assert allowed.exit_code == 0 and "rejected 2" in allowed.stdout
+
+
+def test_runs_lists_the_ledger_as_a_table_or_json(ready: str, tmp_path: Path) -> None:
+    empty = scli(ready, "runs")
+    movies = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+    users = records.write_csv(tmp_path / "u.csv", "user", [records.user()])
+    scli(ready, "load", "-m", "movie", "-c", "csv", "-f", str(movies))
+    scli(ready, "load", "-m", "user", "-c", "csv", "-f", str(users))
+
+    table = scli(ready, "runs")
+    as_json = scli(ready, "runs", "--format", "json", "--model", "movie")
+
+    assert empty.stdout == "no loads recorded yet\n"
+    header, *lines = table.stdout.splitlines()
+    assert header.split()[:4] == ["id", "model", "status", "started_at"]
+    assert [line.split()[:3] for line in lines] == [
+        ["2", "user", "succeeded"],
+        ["1", "movie", "succeeded"],
+    ]
+    (run,) = json.loads(as_json.stdout)
+    assert run["model"] == "movie" and run["inserted"] == 1 and run["rows_read"] == 1
+    assert len(run["sha256"]) == 64 and run["source"] == str(movies)

@@ -52,7 +52,9 @@ def test_init_db_and_load_through_the_console_script(
     )
 
     assert (init.returncode, load.returncode) == (0, 0), init.stderr + load.stderr
-    assert load.stdout.startswith("user: read 2, inserted 2, updated 0, unchanged 0")
+    assert load.stdout.startswith(
+        "user: load #1: read 2, inserted 2, updated 0, unchanged 0"
+    )
     assert sorted(snapshot(database_url)["user"]) == [
         ("a@x", "Ada", "Lovelace"),
         ("b@x", "Ada", "Lovelace"),

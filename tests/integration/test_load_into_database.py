@@ -34,11 +34,14 @@ def load_csv(engine: Engine, path: Path, model: str) -> services.LoadReport:
     )
 
 
-def load_json(engine: Engine, path: Path, model: str) -> services.LoadReport:
+def load_json(
+    engine: Engine, path: Path, model: str, force: bool = False
+) -> services.LoadReport:
     return services.load(
         dataset=get_dataset(model),
         collector=JsonCollector(path),
         uow=SqlAlchemyUnitOfWork(engine),
+        force=force,
     )
 
 
@@ -92,7 +95,7 @@ def test_reloading_the_same_file_changes_nothing(db: Engine, tmp_path: Path) -> 
     with Session(db) as session:
         before = [r.model_dump() for r in session.exec(select(Review))]
 
-    report = load_json(db, path, "review")
+    report = load_json(db, path, "review", force=True)
 
     assert report.counts == MergeCounts(unchanged=2)
     with Session(db) as session:
@@ -184,11 +187,11 @@ def test_a_failure_after_staging_rolls_everything_back(
 
     path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
 
-    def explode(self: object) -> Iterator[None]:
+    def explode(self: object, staged: int) -> Iterator[None]:
         raise RuntimeError("disk full")
 
-    for cls in repository.REPOSITORIES.values():
-        monkeypatch.setattr(cls, "merge", explode)
+    monkeypatch.setattr(repository.SqliteStagingRepository, "_merge", explode)
+    monkeypatch.setattr(repository.PostgresStagingRepository, "_merge", explode)
     with pytest.raises(RuntimeError, match="disk full"):
         load_csv(db, path, "movie")
 

@@ -143,3 +143,16 @@ def test_raw_text_is_json_of_the_fields() -> None:
     record = SourceRecord(3, {"title": "Amélie", "n": None})
 
     assert record.raw_text() == '{"title": "Amélie", "n": null}'
+
+
+def test_sha256_upfront_is_the_file_digest_or_none_when_unreadable(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("title\nA\n")
+
+    assert (
+        CsvCollector(path).sha256_upfront()
+        == hashlib.sha256(path.read_bytes()).hexdigest()
+    )
+    assert CsvCollector(tmp_path / "absent.csv").sha256_upfront() is None

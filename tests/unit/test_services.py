@@ -1,13 +1,16 @@
+import hashlib
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from strider_challenge.adapters.collectors import SourceRecord
-from strider_challenge.adapters.repository import StagedRow
+from strider_challenge.adapters.repository import Item
 from strider_challenge.domain.datasets import Dataset, get_dataset
-from strider_challenge.domain.errors import ShapeError, SourceError
-from strider_challenge.domain.results import MergeCounts
+from strider_challenge.domain.errors import ShapeError, SourceError, TooManyRejectsError
+from strider_challenge.domain.ledger import LoadRun
+from strider_challenge.domain.results import MergeCounts, Rejection
 from strider_challenge.service_layer import services
 from strider_challenge.service_layer.unit_of_work import AbstractUnitOfWork
 from tests import records
@@ -16,63 +19,115 @@ from tests import records
 class FakeRepository:
     """Keeps rows in a dict keyed like the table; counts like the real ones."""
 
-    def __init__(self, dataset: Dataset[Any], table: dict[tuple[Any, ...], Any]):
+    def __init__(self, dataset: Dataset[Any], uow: "FakeUnitOfWork") -> None:
         self.dataset = dataset
-        self.table = table
-        self.staged: dict[tuple[Any, ...], Any] = {}
-        self.rows_staged = 0
-
-    def stage(self, rows: Iterable[StagedRow]) -> None:
-        for _position, row in rows:
-            self.rows_staged += 1
-            self.staged[tuple(row[k] for k in self.dataset.key)] = row
-
-    def merge(self) -> MergeCounts:
-        inserted = sum(key not in self.table for key in self.staged)
-        updated = sum(
-            key in self.table and self.table[key] != row
-            for key, row in self.staged.items()
+        self.uow = uow
+        self.table = uow.pending.setdefault(
+            dataset.name, dict(uow.tables.get(dataset.name, {}))
         )
-        self.table.update(self.staged)
+
+    def write(self, items: Iterable[Item], *, load_id: int) -> MergeCounts:
+        staged: dict[tuple[Any, ...], Any] = {}
+        rows = 0
+        for item in items:
+            if isinstance(item, Rejection):
+                self.uow.pending_rejections.append((load_id, item))
+                continue
+            rows += 1
+            staged[tuple(item[1][k] for k in self.dataset.key)] = item[1]
+        inserted = sum(key not in self.table for key in staged)
+        updated = sum(
+            key in self.table and self.table[key] != row for key, row in staged.items()
+        )
+        self.table.update(staged)
         return MergeCounts(
             inserted=inserted,
             updated=updated,
-            unchanged=len(self.staged) - inserted - updated,
-            duplicates=self.rows_staged - len(self.staged),
+            unchanged=len(staged) - inserted - updated,
+            duplicates=rows - len(staged),
         )
+
+
+class FakeLedger:
+    def __init__(self, uow: "FakeUnitOfWork") -> None:
+        self.uow = uow
+
+    def start(self, *, model: str, source: str, started_at: datetime) -> int:
+        run_id = len(self.uow.runs) + len(self.uow.pending_runs) + 1
+        self.uow.pending_runs[run_id] = LoadRun(
+            id=run_id, model=model, source=source, started_at=started_at
+        )
+        return run_id
+
+    def finish(self, run: LoadRun) -> None:
+        assert run.id is not None
+        self.uow.pending_runs[run.id] = run
+
+    def succeeded_with(self, *, model: str, sha256: str) -> LoadRun | None:
+        found = [
+            r
+            for r in self.uow.runs.values()
+            if (r.model, r.sha256, r.status) == (model, sha256, "succeeded")
+        ]
+        return found[-1] if found else None
+
+    def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
+        runs = [r for r in self.uow.runs.values() if model in (None, r.model)]
+        return sorted(runs, key=lambda r: r.id or 0, reverse=True)[:limit]
 
 
 class FakeUnitOfWork(AbstractUnitOfWork):
     def __init__(self) -> None:
         self.tables: dict[str, dict[tuple[Any, ...], Any]] = {}
-        self.pending: dict[str, dict[tuple[Any, ...], Any]] = {}
+        self.runs: dict[int, LoadRun] = {}
+        self.rejections: list[tuple[int, Rejection]] = []
         self.schema_created = False
         self.rolled_back = False
+        self._reset()
+
+    def _reset(self) -> None:
+        self.pending: dict[str, dict[tuple[Any, ...], Any]] = {}
+        self.pending_runs: dict[int, LoadRun] = {}
+        self.pending_rejections: list[tuple[int, Rejection]] = []
 
     def repository(self, dataset: Dataset[Any]) -> Any:
-        table = dict(self.tables.get(dataset.name, {}))
-        self.pending[dataset.name] = table
-        return FakeRepository(dataset, table)
+        return FakeRepository(dataset, self)
+
+    @property
+    def ledger(self) -> Any:
+        return FakeLedger(self)
 
     def create_schema(self) -> None:
         self.schema_created = True
 
     def _commit(self) -> None:
         self.tables.update(self.pending)
+        self.runs.update(self.pending_runs)
+        self.rejections.extend(self.pending_rejections)
+        self._reset()
 
     def rollback(self) -> None:
         self.rolled_back = True
-        self.pending = {}
+        self._reset()
 
 
 class ListCollector:
-    def __init__(self, items: list[SourceRecord], source: str = "mem.csv") -> None:
+    def __init__(
+        self,
+        items: list[SourceRecord],
+        source: str = "mem.csv",
+        upfront: bool = True,
+    ) -> None:
         self.items = items
         self.source = source
-        self.sha256 = "0" * 64
+        self.sha256 = hashlib.sha256(repr(items).encode()).hexdigest()
+        self.upfront = upfront
 
     def records(self) -> Iterator[SourceRecord]:
         yield from self.items
+
+    def sha256_upfront(self) -> str | None:
+        return self.sha256 if self.upfront else None
 
 
 def numbered(*fields: dict[str, Any]) -> list[SourceRecord]:
@@ -229,3 +284,118 @@ def test_progress_is_reported_periodically_and_at_the_end(
 
     assert seen == [2, 4, 5]
     assert report.rows_per_second > 0
+
+
+def load_movies(
+    uow: FakeUnitOfWork, collector: ListCollector, **options: Any
+) -> services.LoadReport:
+    return services.load(
+        dataset=get_dataset("movie"), collector=collector, uow=uow, **options
+    )
+
+
+def test_the_ledger_records_each_load_with_counts_that_add_up() -> None:
+    uow = FakeUnitOfWork()
+    items = numbered(
+        records.movie("A"), records.movie("A"), records.movie("B", size_mb="x")
+    )
+    clock = iter([datetime(2021, 12, 1, 2), datetime(2021, 12, 1, 3)])
+
+    report = load_movies(uow, ListCollector(items), clock=lambda: next(clock))
+
+    (run,) = uow.runs.values()
+    assert run.id == report.run_id == 1
+    assert (run.model, run.source, run.status) == ("movie", "mem.csv", "succeeded")
+    assert run.sha256 == report.sha256 == ListCollector(items).sha256
+    assert (run.started_at, run.finished_at) == (
+        datetime(2021, 12, 1, 2),
+        datetime(2021, 12, 1, 3),
+    )
+    assert (run.rows_read, run.inserted, run.duplicates, run.rejected) == (3, 1, 1, 1)
+    assert run.rows_read == (
+        run.inserted + run.updated + run.unchanged + run.rejected + run.duplicates
+    )
+
+
+def test_rejections_are_stored_with_the_load_id() -> None:
+    uow = FakeUnitOfWork()
+
+    report = load_movies(
+        uow, ListCollector(numbered(records.movie("A"), records.movie(size_mb="x")))
+    )
+
+    ((load_id, rejection),) = uow.rejections
+    assert load_id == report.run_id
+    assert rejection.position == 3 and rejection.error.startswith("size_mb: ")
+
+
+@pytest.mark.parametrize("upfront", [True, False], ids=["hashed-first", "streamed"])
+def test_a_source_already_loaded_is_skipped_and_writes_nothing(upfront: bool) -> None:
+    uow = FakeUnitOfWork()
+    items = numbered(records.movie("A"))
+    first = load_movies(uow, ListCollector(items, upfront=upfront))
+    uow.tables["movie"].clear()
+
+    again = load_movies(uow, ListCollector(items, upfront=upfront))
+
+    assert again.skipped_as == first.run_id
+    assert again.sha256 == first.sha256
+    assert len(uow.runs) == 1 and uow.tables["movie"] == {}
+
+
+def test_force_loads_a_source_again() -> None:
+    uow = FakeUnitOfWork()
+    items = numbered(records.movie("A"))
+    load_movies(uow, ListCollector(items))
+
+    again = load_movies(uow, ListCollector(items), force=True)
+
+    assert again.skipped_as is None
+    assert again.counts == MergeCounts(unchanged=1)
+    assert len(uow.runs) == 2
+
+
+def test_the_same_bytes_for_another_model_are_not_skipped() -> None:
+    uow = FakeUnitOfWork()
+    collector = ListCollector(numbered(records.user()))
+    uow.runs[1] = LoadRun(
+        id=1,
+        model="movie",
+        source="x",
+        sha256=collector.sha256,
+        status="succeeded",
+        started_at=datetime(2021, 1, 1),
+    )
+
+    report = services.load(dataset=get_dataset("user"), collector=collector, uow=uow)
+
+    assert report.skipped_as is None and report.counts.inserted == 1
+
+
+def test_more_rejections_than_allowed_abort_and_roll_back() -> None:
+    uow = FakeUnitOfWork()
+    items = numbered(
+        records.movie("A"), records.movie(size_mb="x"), records.movie(size_mb="y")
+    )
+
+    assert load_movies(uow, ListCollector(items[:2]), max_rejects=1).rejected == 1
+    with pytest.raises(TooManyRejectsError, match=r"more than 1 record\(s\) rejected"):
+        load_movies(uow, ListCollector(items), max_rejects=1)
+
+    assert len(uow.runs) == 1 and not uow.committed
+
+
+def test_recent_runs_are_newest_first_and_filterable() -> None:
+    uow = FakeUnitOfWork()
+    load_movies(uow, ListCollector(numbered(records.movie("A"))))
+    services.load(
+        dataset=get_dataset("user"),
+        collector=ListCollector(numbered(records.user())),
+        uow=uow,
+    )
+
+    everything = services.recent_runs(uow=uow)
+    movies = services.recent_runs(uow=uow, model="movie", limit=5)
+
+    assert [(r.id, r.model) for r in everything] == [(2, "user"), (1, "movie")]
+    assert [r.id for r in movies] == [1]

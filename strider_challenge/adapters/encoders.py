@@ -1,0 +1,115 @@
+"""How a row's Python values are written for each database's bulk path.
+
+PostgreSQL gets lines in COPY text format; SQLite gets bound parameters.
+Both must store exactly what the ORM would read back as the same value.
+"""
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, Column, Date, Float, Integer
+
+from strider_challenge.domain.columns import Instant, sqlite_instant
+from strider_challenge.domain.datasets import Dataset
+from strider_challenge.domain.mappers import Row
+
+#: Turns a mapped row and its source position into one COPY text line.
+LineEncoder = Callable[[Row, int], str]
+
+#: Turns a mapped row and its source position into SQLite parameters.
+ParamsEncoder = Callable[[Row, int], tuple[Any, ...]]
+
+
+def canonical_json(value: Any) -> str:
+    """The one JSON text of a value: compact, keys sorted."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+
+
+def copy_text(value: str) -> str:
+    """Escape a string for COPY's text format (backslash, tab, newline, return)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        return (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return value
+
+
+def _iso(value: date) -> str:
+    return value.isoformat()
+
+
+def _kind(column: Column[Any]) -> str:
+    if isinstance(column.type, Instant):
+        return "instant"
+    if isinstance(column.type, Date):
+        return "date"
+    if isinstance(column.type, JSON):
+        return "json"
+    if isinstance(column.type, (Integer, Float)):
+        return "number"
+    return "text"
+
+
+_COPY: dict[str, Callable[[Any], str]] = {
+    "instant": _iso,
+    "date": _iso,
+    "json": lambda value: copy_text(canonical_json(value)),
+    "number": repr,
+    "text": copy_text,
+}
+
+_SQLITE: dict[str, Callable[[Any], Any]] = {
+    "instant": sqlite_instant,
+    "date": _iso,
+    "json": canonical_json,
+}
+
+
+def _nullable(encode: Callable[[Any], Any], null: Any) -> Callable[[Any], Any]:
+    return lambda value: null if value is None else encode(value)
+
+
+def _columns(dataset: Dataset[Any]) -> list[Column[Any]]:
+    return list(dataset.table.__table__.columns)  # type: ignore[attr-defined]
+
+
+def copy_line_encoder(dataset: Dataset[Any]) -> LineEncoder:
+    """A function writing a row as a COPY text line: the columns, then the position."""
+    pairs = []
+    for column in _columns(dataset):
+        encode = _COPY[_kind(column)]
+        if column.nullable:
+            encode = _nullable(encode, "\\N")
+        pairs.append((column.name, encode))
+
+    def encode_line(row: Row, position: int) -> str:
+        fields = [encode(row[name]) for name, encode in pairs]
+        fields.append(str(position))
+        return "\t".join(fields) + "\n"
+
+    return encode_line
+
+
+def sqlite_params_encoder(dataset: Dataset[Any]) -> ParamsEncoder:
+    """A function turning a row into SQLite parameters: columns, then the position."""
+    plain: list[str] = []
+    converted: list[tuple[int, str, Callable[[Any], Any]]] = []
+    for index, column in enumerate(_columns(dataset)):
+        plain.append(column.name)
+        encode = _SQLITE.get(_kind(column))
+        if encode is not None:
+            converted.append((index, column.name, _nullable(encode, None)))
+
+    def encode_params(row: Row, position: int) -> tuple[Any, ...]:
+        values = [row[name] for name in plain]
+        for index, name, encode in converted:
+            values[index] = encode(row[name])
+        values.append(position)
+        return tuple(values)
+
+    return encode_params

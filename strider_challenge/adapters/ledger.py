@@ -1,0 +1,51 @@
+"""Reads and writes of the load ledger, inside the unit of work's transaction."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, insert, select, update
+
+from strider_challenge.domain.ledger import LoadRun
+
+RUNS: Table = LoadRun.__table__  # type: ignore[attr-defined]
+
+
+class LedgerRepository:
+    """The `load_run` table, through the transaction's connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def start(self, *, model: str, source: str, started_at: datetime) -> int:
+        """Open a ledger row for a load; it commits or rolls back with the load."""
+        statement = (
+            insert(RUNS)
+            .values(model=model, source=source, started_at=started_at, status="running")
+            .returning(RUNS.c.id)
+        )
+        return int(self.connection.execute(statement).scalar_one())
+
+    def finish(self, run: LoadRun) -> None:
+        """Record what a load did."""
+        values = run.model_dump(exclude={"id", "model", "source", "started_at"})
+        self.connection.execute(update(RUNS).where(RUNS.c.id == run.id).values(values))
+
+    def succeeded_with(self, *, model: str, sha256: str) -> LoadRun | None:
+        """The latest successful load of these exact bytes for this model, if any."""
+        found = self._select(
+            RUNS.c.model == model,
+            RUNS.c.sha256 == sha256,
+            RUNS.c.status == "succeeded",
+            limit=1,
+        )
+        return found[0] if found else None
+
+    def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
+        """The latest loads, newest first."""
+        conditions = [] if model is None else [RUNS.c.model == model]
+        return self._select(*conditions, limit=limit)
+
+    def _select(self, *conditions: Any, limit: int) -> list[LoadRun]:
+        statement = select(RUNS).where(*conditions).order_by(RUNS.c.id.desc())
+        rows = self.connection.execute(statement.limit(limit)).mappings().all()
+        return [LoadRun.model_validate(dict(row)) for row in rows]

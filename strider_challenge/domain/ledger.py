@@ -1,0 +1,47 @@
+"""The load ledger: one row per load, and the records each load refused."""
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from strider_challenge.domain.columns import Instant
+
+
+class LoadRun(SQLModel, table=True):
+    """One successful load: what it read, from where, and what it did.
+
+    Invariant: rows_read = inserted + updated + unchanged + rejected + duplicates.
+    A load that fails is rolled back whole and leaves no row here.
+    """
+
+    __tablename__ = "load_run"
+
+    id: int | None = Field(default=None, primary_key=True)
+    model: str = Field(index=True)
+    source: str
+    sha256: str | None = Field(default=None, index=True)
+    started_at: datetime = Field(sa_type=Instant)
+    finished_at: datetime | None = Field(default=None, sa_type=Instant)
+    status: str = "running"
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+
+
+class RejectedRecord(SQLModel, table=True):
+    """A record a load refused, kept whole so that nothing is lost.
+
+    `position` is the line number where the record starts in a CSV file, or its index
+    in a JSON array.
+    """
+
+    __tablename__ = "rejected_record"
+
+    id: int | None = Field(default=None, primary_key=True)
+    load_id: int = Field(foreign_key="load_run.id", index=True)
+    position: int
+    raw: str
+    error: str

@@ -1,0 +1,164 @@
+"""The load engine on both databases: batches, duplicates, ledger, rejects."""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, text
+
+from strider_challenge.adapters import repository
+from strider_challenge.adapters.collectors import CsvCollector
+from strider_challenge.domain.datasets import get_dataset
+from strider_challenge.domain.errors import SourceError
+from strider_challenge.domain.results import MergeCounts
+from strider_challenge.service_layer import services
+from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from tests import records
+
+
+@pytest.fixture
+def db(engine: Engine) -> Engine:
+    services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+    return engine
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches of 4 records, so that a small file spans many of them."""
+    for cls in repository.REPOSITORIES.values():
+        monkeypatch.setattr(cls, "batch_rows", 4)
+
+
+def load(engine: Engine, path: Path, **options: object) -> services.LoadReport:
+    return services.load(
+        dataset=get_dataset("movie"),
+        collector=CsvCollector(path),
+        uow=SqlAlchemyUnitOfWork(engine),
+        **options,  # type: ignore[arg-type]
+    )
+
+
+def rows(engine: Engine, sql: str) -> list[tuple[Any, ...]]:
+    with engine.connect() as connection:
+        return [tuple(row) for row in connection.execute(text(sql))]
+
+
+def sizes(engine: Engine) -> dict[str, int]:
+    return {str(t): int(s) for t, s in rows(engine, "SELECT title, size_mb FROM movie")}
+
+
+def movies(*pairs: tuple[str, int]) -> list[dict[str, object]]:
+    return [records.movie(title, size_mb=str(size)) for title, size in pairs]
+
+
+def test_duplicates_within_and_across_batches_keep_the_last_row(
+    db: Engine, tmp_path: Path, small_batches: None
+) -> None:
+    load(db, records.write_csv(tmp_path / "a.csv", "movie", movies(("Old", 1))))
+    path = records.write_csv(
+        tmp_path / "b.csv",
+        "movie",
+        movies(
+            ("A", 1),
+            ("A", 2),
+            ("B", 1),
+            ("Old", 1),  # chunk 1: A twice
+            ("C", 1),
+            ("A", 3),
+            ("Old", 5),
+            ("D", 1),  # chunk 2: A again, Old changed
+            ("B", 1),
+            ("E", 1),  # chunk 3: B again, unchanged
+        ),
+    )
+
+    report = load(db, path)
+
+    assert report.counts == MergeCounts(inserted=5, updated=1, duplicates=4)
+    assert sizes(db) == {"Old": 5, "A": 3, "B": 1, "C": 1, "D": 1, "E": 1}
+    assert (
+        report.rows_read
+        == sum((report.counts.inserted, report.counts.updated, report.counts.unchanged))
+        + report.counts.duplicates
+        + report.rejected
+    )
+
+
+def test_an_existing_row_seen_once_unchanged_then_changed_is_one_update(
+    db: Engine, tmp_path: Path, small_batches: None
+) -> None:
+    load(db, records.write_csv(tmp_path / "a.csv", "movie", movies(("Old", 1))))
+    path = records.write_csv(
+        tmp_path / "b.csv",
+        "movie",
+        movies(("Old", 1), ("B", 1), ("C", 1), ("D", 1), ("Old", 2), ("E", 1)),
+    )
+
+    report = load(db, path)
+
+    assert report.counts == MergeCounts(inserted=4, updated=1, duplicates=1)
+    assert sizes(db)["Old"] == 2
+
+
+def test_rejections_are_stored_with_their_position_across_batches(
+    db: Engine, tmp_path: Path, small_batches: None
+) -> None:
+    path = records.write_csv(
+        tmp_path / "m.csv",
+        "movie",
+        [
+            records.movie("A"),
+            records.movie("B", size_mb="big"),
+            *movies(("C", 1), ("D", 1), ("E", 1), ("F", 1)),
+            *(records.movie(f"G{i}", duration_mins="long") for i in range(9)),
+            records.movie("H\tI"),
+        ],
+    )
+
+    report = load(db, path)
+
+    stored = rows(db, "SELECT load_id, position, raw, error FROM rejected_record")
+    assert sorted((r[0], r[1]) for r in stored) == [
+        (report.run_id, position) for position in (3, *range(8, 17))
+    ]
+    assert any('"title": "B"' in str(r[2]) for r in stored)
+    assert any('"title": "G8"' in str(r[2]) for r in stored)
+    assert report.counts.inserted == 6 and report.rejected == 10
+    assert "H\tI" in sizes(db)
+
+
+def test_the_ledger_row_adds_up_and_a_second_load_is_skipped(
+    db: Engine, tmp_path: Path
+) -> None:
+    path = records.write_csv(
+        tmp_path / "m.csv", "movie", [*movies(("A", 1), ("A", 2)), records.movie("")]
+    )
+
+    first = load(db, path)
+    second = load(db, path)
+
+    ((status, read, inserted, updated, unchanged, rejected, duplicates, sha),) = rows(
+        db,
+        "SELECT status, rows_read, inserted, updated, unchanged, rejected, duplicates,"
+        " sha256 FROM load_run",
+    )
+    assert (status, read, inserted, rejected, duplicates) == ("succeeded", 3, 1, 1, 1)
+    assert read == sum((inserted, updated, unchanged, rejected, duplicates))
+    assert sha == first.sha256 and len(str(sha)) == 64
+    assert second.skipped_as == first.run_id
+
+
+def test_a_source_that_breaks_after_several_batches_leaves_nothing(
+    db: Engine, tmp_path: Path, small_batches: None
+) -> None:
+    path = records.write_csv(
+        tmp_path / "m.csv", "movie", movies(*((f"M{i}", i) for i in range(20)))
+    )
+    with path.open("ab") as file:
+        file.write(b"\xff\xfe,1,x,1\n")
+
+    with pytest.raises(SourceError, match="not valid CSV"):
+        load(db, path)
+
+    assert rows(db, "SELECT count(*) FROM movie") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM load_run") == [(0,)]
