@@ -84,7 +84,8 @@ def _nullable(encode: Callable[[Any], Any], null: Any) -> Callable[[Any], Any]:
 
 
 def _columns(dataset: Dataset[Any]) -> list[Column[Any]]:
-    return list(dataset.table.__table__.columns)  # type: ignore[attr-defined]
+    table = dataset.table.__table__  # type: ignore[attr-defined]
+    return [table.columns[name] for name in dataset.columns]
 
 
 def copy_line_encoder(dataset: Dataset[Any]) -> LineEncoder:

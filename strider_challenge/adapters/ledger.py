@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, func, insert, select, update
 
 from strider_challenge.domain.ledger import LoadRun
 
@@ -39,6 +39,14 @@ class LedgerRepository:
             limit=1,
         )
         return found[0] if found else None
+
+    def latest_as_of(self, *, model: str) -> datetime | None:
+        """The effective time of the newest dump loaded successfully for a model."""
+        statement = select(func.max(RUNS.c.as_of)).where(
+            RUNS.c.model == model, RUNS.c.status == "succeeded"
+        )
+        latest: datetime | None = self.connection.execute(statement).scalar_one()
+        return latest
 
     def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
         """The latest loads, newest first."""

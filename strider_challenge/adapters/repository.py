@@ -1,25 +1,34 @@
 """Set-based writes: rows go into a staging table, then a few statements merge them.
 
 The repository never commits: it works inside the connection's transaction, which the
-unit of work owns. Unchanged rows are not rewritten; when a source repeats a key, the
-row that comes last wins and the others are counted as duplicates. Rejected records are
-written to `rejected_record` in the same transaction.
+unit of work owns. When a source repeats a key, the row that comes last wins and the
+others are counted as duplicates. Rejected records are written to `rejected_record` in
+the same transaction.
+
+The merge keeps history (slowly changing dimension, type 2): each staged record is
+new, changed, back (it had been deleted) or the same as the current row. New, changed
+and returning records open a version in `<table>_history`, a changed one closes the
+previous version; the same record only moves `last_seen_at` forward. A full dump also
+marks the records it lacks as deleted and closes their versions. Every statement is
+the same on SQLite and PostgreSQL but for how rows are staged and deduplicated.
 """
 
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from itertools import islice
 from typing import IO, Any
 
-from sqlalchemy import Connection, insert
+from sqlalchemy import Connection, TextClause, bindparam, insert, text
 
 from strider_challenge.adapters.encoders import (
     copy_line_encoder,
     copy_text,
     sqlite_params_encoder,
 )
+from strider_challenge.domain.columns import Instant
 from strider_challenge.domain.datasets import Dataset
 from strider_challenge.domain.errors import DatabaseError
 from strider_challenge.domain.ledger import RejectedRecord
@@ -52,10 +61,128 @@ class StagingRepository(ABC):
             f"t.{quote(c)} = s.{quote(c)}" for c in dataset.key
         )
         self.values = [quote(c) for c in dataset.columns if c not in dataset.key]
+        self.history = quote(dataset.history.name)
 
     @abstractmethod
-    def write(self, items: Iterable[Item], *, load_id: int) -> MergeCounts:
-        """Stage and merge every row, store every rejection; consume items lazily."""
+    def stage(self, items: Iterable[Item], *, load_id: int) -> int:
+        """Stage every row and store every rejection; consume items lazily.
+
+        Returns:
+            How many rows were staged, duplicates included.
+        """
+
+    @abstractmethod
+    def _deduplicate(self, staged: int) -> int:
+        """Keep the last staged row of each key; return how many keys remain."""
+
+    @abstractmethod
+    def _create_classified(self) -> None:
+        """Create `_classified`: each staged key and what the merge does with it."""
+
+    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
+        """Merge the staged rows into the table and its history, effective `as_of`.
+
+        Args:
+            staged: the count `stage` returned.
+            as_of: the dump's effective time.
+            full: the staged rows are the whole dataset: mark the others deleted.
+        """
+        distinct = self._deduplicate(staged)
+        self._create_classified()
+        actions = {
+            str(action): int(count)
+            for action, count in self.connection.exec_driver_sql(
+                "SELECT action, count(*) FROM _classified GROUP BY action"
+            )
+        }
+        for statement in self._merge_statements(full):
+            self.connection.execute(statement, {"t": as_of})
+        deleted = self._mark_deleted(as_of) if full else 0
+        self.connection.exec_driver_sql("DROP TABLE _classified")
+        back = actions.get("back", 0)
+        return MergeCounts(
+            inserted=actions.get("new", 0),
+            updated=actions.get("changed", 0) + back,
+            unchanged=actions.get("same", 0),
+            duplicates=staged - distinct,
+            deleted=deleted,
+            undeleted=back,
+        )
+
+    def _classify_select(self, differs: str) -> str:
+        keys = ", ".join(f"s.{self.quote(c)}" for c in self.dataset.key)
+        first_key = self.quote(self.dataset.key[0])
+        return (
+            f"SELECT {keys}, CASE"
+            f" WHEN t.{first_key} IS NULL THEN 'new'"
+            f" WHEN t.deleted_at IS NOT NULL THEN 'back'"
+            f" WHEN {differs} THEN 'changed'"
+            f" ELSE 'same' END AS action"
+            f" FROM {self.staging} AS s LEFT JOIN {self.target} AS t"
+            f" ON {self.key_match}"
+        )
+
+    def _matches(self, left: str, right: str) -> str:
+        return " AND ".join(
+            f"{left}.{self.quote(c)} = {right}.{self.quote(c)}"
+            for c in self.dataset.key
+        )
+
+    def _merge_statements(self, full: bool) -> list[TextClause]:
+        target, history, staging = self.target, self.history, self.staging
+        columns = self.column_list
+        picked = ", ".join(f"s.{self.quote(c)}" for c in self.dataset.columns)
+        keys = ", ".join(f"s.{self.quote(c)}" for c in self.dataset.key)
+        assignments = ", ".join(f"{c} = s.{c}" for c in self.values)
+        statements = [
+            # A version opened at this very time is superseded by this dump...
+            f"DELETE FROM {history} WHERE valid_from = :t AND EXISTS"
+            f" (SELECT 1 FROM _classified AS c WHERE c.action IN ('changed', 'back')"
+            f" AND {self._matches(history, 'c')})",
+            # ... a changed record's current version ends now...
+            f"UPDATE {history} SET valid_to = :t WHERE valid_to IS NULL AND EXISTS"
+            f" (SELECT 1 FROM _classified AS c WHERE c.action = 'changed'"
+            f" AND {self._matches(history, 'c')})",
+            # ... and every record that is not the same opens a version.
+            f"INSERT INTO {history} ({columns}, valid_from)"
+            f" SELECT {picked}, :t FROM {self.staging} AS s JOIN _classified AS c"
+            f" ON {self._matches('s', 'c')} WHERE c.action <> 'same'",
+            f"UPDATE {target} SET {assignments}, last_seen_at = :t, deleted_at = NULL"
+            f" FROM {staging} AS s JOIN _classified AS c ON {self._matches('s', 'c')}"
+            f" WHERE {self._matches(target, 's')} AND c.action IN ('changed', 'back')",
+            f"UPDATE {target} SET last_seen_at = :t FROM _classified AS c"
+            f" WHERE {self._matches(target, 'c')} AND c.action = 'same'"
+            f" AND {target}.last_seen_at < :t",
+            f"INSERT INTO {target} ({columns}, first_seen_at, last_seen_at)"
+            f" SELECT {picked}, :t, :t FROM {staging} AS s JOIN _classified AS c"
+            f" ON {self._matches('s', 'c')} WHERE c.action = 'new'"
+            f" ORDER BY {keys}",  # in index order: far fewer page visits
+        ]
+        if full:
+            absent = (
+                f"valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM {staging} AS s"
+                f" WHERE {self._matches(history, 's')})"
+            )
+            statements += [
+                # A version that would end as it begins never was.
+                f"DELETE FROM {history} WHERE valid_from = :t AND {absent}",
+                f"UPDATE {history} SET valid_to = :t WHERE {absent}",
+            ]
+        return [self._timed(statement) for statement in statements]
+
+    def _mark_deleted(self, as_of: datetime) -> int:
+        target, staging = self.target, self.staging
+        statement = self._timed(
+            f"UPDATE {target} SET deleted_at = :t WHERE deleted_at IS NULL"
+            f" AND NOT EXISTS (SELECT 1 FROM {staging} AS s"
+            f" WHERE {self._matches(target, 's')})"
+        )
+        return int(self.connection.execute(statement, {"t": as_of}).rowcount)
+
+    @staticmethod
+    def _timed(sql: str) -> TextClause:
+        """A statement whose `:t` is bound as an instant, as each database stores it."""
+        return text(sql).bindparams(bindparam("t", type_=Instant()))
 
     def _store_rejections(self, rejections: list[Rejection], load_id: int) -> None:
         if rejections:
@@ -91,15 +218,15 @@ class StagingRepository(ABC):
 
 
 class SqliteStagingRepository(StagingRepository):
-    """Batched inserts into a keyed temporary table, then one upsert statement.
+    """Batched inserts into a keyed temporary table.
 
     The staging table's primary key makes `INSERT OR REPLACE` keep the last row of
-    each key, so duplicates are settled while staging; the merge then reads the
-    staging table in key order, which is the cheap order for the target's index.
+    each key, so duplicates are settled while staging, and the merge reads it in key
+    order, which is the cheap order for the target's index.
     """
 
-    def write(self, items: Iterable[Item], *, load_id: int) -> MergeCounts:
-        """Stage every row, then merge once."""
+    def stage(self, items: Iterable[Item], *, load_id: int) -> int:
+        """Insert the rows in batches; store each batch's rejections after it."""
         self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{self.staging}")
         self.connection.exec_driver_sql(
             f"CREATE TEMP TABLE {self.staging} ({self.column_list}, _seq INTEGER, "
@@ -120,31 +247,31 @@ class SqliteStagingRepository(StagingRepository):
             staged += len(rows)
             rejected = [i for i in batch if isinstance(i, Rejection)]
             self._store_rejections(rejected, load_id)
-        return self._merge(staged)
+        return staged
 
-    def _merge(self, staged: int) -> MergeCounts:
-        distinct, inserted = self.connection.exec_driver_sql(
-            f"SELECT count(*), coalesce(sum(NOT EXISTS "
-            f"(SELECT 1 FROM {self.target} t WHERE {self.key_match})), 0) "
-            f"FROM {self.staging} s"
-        ).one()
-        assignments = ", ".join(f"{c} = excluded.{c}" for c in self.values)
-        changed = " OR ".join(
-            f"{self.target}.{c} IS NOT excluded.{c}" for c in self.values
+    def _deduplicate(self, staged: int) -> int:
+        return int(
+            self.connection.exec_driver_sql(
+                f"SELECT count(*) FROM {self.staging}"
+            ).scalar_one()
         )
-        written = self.connection.exec_driver_sql(
-            f"INSERT INTO {self.target} ({self.column_list}) "
-            f"SELECT {self.column_list} FROM {self.staging} WHERE true "
-            f"ON CONFLICT ({self.key_list}) DO UPDATE SET {assignments} WHERE {changed}"
-        ).rowcount
+
+    def _create_classified(self) -> None:
+        keys = self.key_list
+        self.connection.exec_driver_sql(
+            f"CREATE TEMP TABLE _classified ({keys}, action, PRIMARY KEY ({keys}))"
+            " WITHOUT ROWID"
+        )
+        differs = " OR ".join(f"t.{c} IS NOT s.{c}" for c in self.values)
+        self.connection.exec_driver_sql(
+            f"INSERT INTO _classified {self._classify_select(differs)}"
+        )
+
+    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
+        """Merge as the base class does, then drop the staging table."""
+        counts = super().merge(staged, as_of=as_of, full=full)
         self.connection.exec_driver_sql(f"DROP TABLE temp.{self.staging}")
-        updated = written - inserted
-        return MergeCounts(
-            inserted=inserted,
-            updated=updated,
-            unchanged=distinct - inserted - updated,
-            duplicates=staged - distinct,
-        )
+        return counts
 
 
 class PostgresStagingRepository(StagingRepository):
@@ -156,12 +283,13 @@ class PostgresStagingRepository(StagingRepository):
     whose values differ, and inserts the rest in index order.
     """
 
-    def write(self, items: Iterable[Item], *, load_id: int) -> MergeCounts:
-        """Stream rows to the server, store rejections, then merge once."""
+    def stage(self, items: Iterable[Item], *, load_id: int) -> int:
+        """Stream rows to the server with one COPY, then copy the rejections."""
         run = self.connection.exec_driver_sql
         run(
-            f"CREATE TEMP TABLE {self.staging} "
-            f"(LIKE {self.target}, _seq bigint NOT NULL) ON COMMIT DROP"
+            f"CREATE TEMP TABLE {self.staging} ON COMMIT DROP AS "
+            f"SELECT {self.column_list}, 0::bigint AS _seq FROM {self.target} "
+            "WITH NO DATA"
         )
         with tempfile.TemporaryFile("w+", encoding="utf-8") as rejected:
             stream = _CopyStream(
@@ -189,49 +317,34 @@ class PostgresStagingRepository(StagingRepository):
                     "COPY rejected_record (load_id, position, raw, error) FROM STDIN",
                     rejected,
                 )
-        return self._merge(stream.rows)
+        return stream.rows
 
-    def _merge(self, staged: int) -> MergeCounts:
+    def _deduplicate(self, staged: int) -> int:
         run = self.connection.exec_driver_sql
-        target, staging, keys = self.target, self.staging, self.key_list
-        run(f"ANALYZE {staging}")
+        run(f"ANALYZE {self.staging}")
         run("SET LOCAL work_mem = '256MB'")
-        distinct = run(
-            f"SELECT count(*) FROM (SELECT DISTINCT {keys} FROM {staging}) AS k"
-        ).scalar_one()
+        distinct = int(
+            run(
+                f"SELECT count(*) FROM (SELECT DISTINCT {self.key_list} "
+                f"FROM {self.staging}) AS k"
+            ).scalar_one()
+        )
         if distinct < staged:
             run(
-                f"DELETE FROM {staging} AS t USING {staging} AS s "
+                f"DELETE FROM {self.staging} AS t USING {self.staging} AS s "
                 f"WHERE {self.key_match} AND t._seq < s._seq"
             )
+        return distinct
+
+    def _create_classified(self) -> None:
         old = ", ".join(f"t.{c}" for c in self.values)
         new = ", ".join(f"s.{c}" for c in self.values)
-        assignments = ", ".join(f"{c} = s.{c}" for c in self.values)
-        # One join finds every staged key the table already holds.
-        run(
-            f"CREATE TEMP TABLE _matched ON COMMIT DROP AS"
-            f" SELECT s._seq, t.ctid AS tid,"
-            f" ROW({old}) IS DISTINCT FROM ROW({new}) AS changed"
-            f" FROM {staging} AS s JOIN {target} AS t ON {self.key_match}"
+        differs = f"ROW({old}) IS DISTINCT FROM ROW({new})"
+        self.connection.exec_driver_sql(
+            "CREATE TEMP TABLE _classified ON COMMIT DROP AS "
+            + self._classify_select(differs)
         )
-        updated = run(
-            f"UPDATE {target} AS t SET {assignments}"
-            f" FROM _matched AS m JOIN {staging} AS s ON s._seq = m._seq"
-            f" WHERE t.ctid = m.tid AND m.changed"
-        ).rowcount
-        inserted = run(
-            f"INSERT INTO {target} ({self.column_list}) "
-            f"SELECT {self.column_list} FROM {staging} AS s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM _matched AS m WHERE m._seq = s._seq) "
-            f"ORDER BY {keys}"  # in index order: far fewer page visits
-        ).rowcount
-        run("DROP TABLE _matched")
-        return MergeCounts(
-            inserted=inserted,
-            updated=updated,
-            unchanged=distinct - inserted - updated,
-            duplicates=staged - distinct,
-        )
+        self.connection.exec_driver_sql("ANALYZE _classified")
 
 
 class _CopyStream:

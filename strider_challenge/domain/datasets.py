@@ -4,11 +4,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from strider_challenge.domain import mappers
 from strider_challenge.domain.errors import UnknownModelError
-from strider_challenge.domain.model import Author, Book, Movie, Review, Stream, User
+from strider_challenge.domain.history import history_of
+from strider_challenge.domain.model import (
+    TRACKING_COLUMNS,
+    Author,
+    Book,
+    Movie,
+    Review,
+    Stream,
+    User,
+)
 from strider_challenge.domain.raw import (
     RawAuthor,
     RawBook,
@@ -22,15 +32,27 @@ from strider_challenge.domain.raw import (
 R = TypeVar("R", bound=RawSchema)
 
 
+#: How a load treats records missing from its file.
+FULL, INCREMENTAL = "full", "incremental"
+LOAD_MODES = (FULL, INCREMENTAL)
+
+
 @dataclass(frozen=True)
 class Dataset(Generic[R]):
-    """How one model goes from a raw record to a table row, and what identifies it."""
+    """How one model goes from a raw record to a table row, and what identifies it.
+
+    Args:
+        default_mode: `full` when each file is the model's whole dataset (a record
+            missing from it was deleted upstream), `incremental` when files only add
+            or update records.
+    """
 
     name: str
     raw: type[R]
     mapper: Callable[[R], mappers.Row]
     table: type[SQLModel]
     key: tuple[str, ...]
+    default_mode: str = FULL
 
     @property
     def table_name(self) -> str:
@@ -39,9 +61,14 @@ class Dataset(Generic[R]):
 
     @property
     def columns(self) -> tuple[str, ...]:
-        """Every column of the table, in the table's order."""
+        """The record's columns, in the table's order (the tracking columns aside)."""
         table = self.table.__table__  # type: ignore[attr-defined]
-        return tuple(column.name for column in table.columns)
+        return tuple(c.name for c in table.columns if c.name not in TRACKING_COLUMNS)
+
+    @property
+    def history(self) -> Table:
+        """The table of every version of the records: `<table>_history`."""
+        return history_of(self.table.__table__)  # type: ignore[attr-defined]
 
     def required_fields(self) -> frozenset[str]:
         """Top-level fields a raw record must have."""
@@ -64,6 +91,7 @@ DATASETS: dict[str, Dataset[Any]] = {
             mappers.map_stream,
             Stream,
             ("user_email", "movie_title", "start_at"),
+            default_mode=INCREMENTAL,
         ),
         Dataset("author", RawAuthor, mappers.map_author, Author, ("name",)),
         Dataset("book", RawBook, mappers.map_book, Book, ("title",)),
@@ -76,6 +104,10 @@ DATASETS: dict[str, Dataset[Any]] = {
         ),
     )
 }
+
+
+#: Every history table, registered with the tables' metadata.
+HISTORY_TABLES = [dataset.history for dataset in DATASETS.values()]
 
 
 def get_dataset(name: str) -> Dataset[Any]:

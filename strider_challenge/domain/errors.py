@@ -23,3 +23,11 @@ class DatabaseError(LoadError):
 
 class TooManyRejectsError(LoadError):
     """More records were rejected than the load allows; it was rolled back."""
+
+
+class OutOfOrderError(LoadError):
+    """The dump is older than the newest one already loaded for its model."""
+
+
+class EmptyFullDumpError(LoadError):
+    """A full load of nothing would mark every record deleted."""

@@ -11,6 +11,8 @@ class LoadRun(SQLModel, table=True):
     """One successful load: what it read, from where, and what it did.
 
     Invariant: rows_read = inserted + updated + unchanged + rejected + duplicates.
+    `as_of` is the dump's effective time; `deleted` counts the records a full dump
+    lacked; `undeleted` the deleted records that came back (among `updated`).
     A load that fails is rolled back whole and leaves no row here.
     """
 
@@ -23,12 +25,16 @@ class LoadRun(SQLModel, table=True):
     started_at: datetime = Field(sa_type=Instant)
     finished_at: datetime | None = Field(default=None, sa_type=Instant)
     status: str = "running"
+    mode: str = "incremental"
+    as_of: datetime | None = Field(default=None, sa_type=Instant)
     rows_read: int = 0
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     rejected: int = 0
     duplicates: int = 0
+    deleted: int = 0
+    undeleted: int = 0
 
 
 class RejectedRecord(SQLModel, table=True):

@@ -1,4 +1,8 @@
-"""The tables the analysts query: one row per natural key, names plain and stable."""
+"""The tables the analysts query: one row per natural key, names plain and stable.
+
+Every table also says when its record was first and last seen in a dump, and when a
+full dump first lacked it (`deleted_at`, NULL while the record is current upstream).
+"""
 
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +21,9 @@ class Movie(SQLModel, table=True):
     duration_mins: int
     original_language: str
     size_mb: int
+    first_seen_at: datetime = Field(sa_type=Instant)
+    last_seen_at: datetime = Field(sa_type=Instant)
+    deleted_at: datetime | None = Field(default=None, sa_type=Instant)
 
 
 class User(SQLModel, table=True):
@@ -27,6 +34,9 @@ class User(SQLModel, table=True):
     email: str = Field(primary_key=True)
     first_name: str
     last_name: str
+    first_seen_at: datetime = Field(sa_type=Instant)
+    last_seen_at: datetime = Field(sa_type=Instant)
+    deleted_at: datetime | None = Field(default=None, sa_type=Instant)
 
 
 class Stream(SQLModel, table=True):
@@ -39,6 +49,9 @@ class Stream(SQLModel, table=True):
     start_at: datetime = Field(primary_key=True, sa_type=Instant)
     end_at: datetime = Field(sa_type=Instant)
     size_mb: float
+    first_seen_at: datetime = Field(sa_type=Instant)
+    last_seen_at: datetime = Field(sa_type=Instant)
+    deleted_at: datetime | None = Field(default=None, sa_type=Instant)
 
 
 class Author(SQLModel, table=True):
@@ -50,6 +63,9 @@ class Author(SQLModel, table=True):
     birth_date: date | None = None
     died_at: date | None = None
     nationalities: list[dict[str, Any]] = Field(sa_type=Document)
+    first_seen_at: datetime = Field(sa_type=Instant)
+    last_seen_at: datetime = Field(sa_type=Instant)
+    deleted_at: datetime | None = Field(default=None, sa_type=Instant)
 
 
 class Book(SQLModel, table=True):
@@ -61,6 +77,9 @@ class Book(SQLModel, table=True):
     pages: int | None = None
     author: str | None = None
     publisher: str | None = None
+    first_seen_at: datetime = Field(sa_type=Instant)
+    last_seen_at: datetime = Field(sa_type=Instant)
+    deleted_at: datetime | None = Field(default=None, sa_type=Instant)
 
 
 class Review(SQLModel, table=True):
@@ -75,3 +94,10 @@ class Review(SQLModel, table=True):
     text: str | None = None
     rating: int | None = None
     rating_label: str | None = None
+    first_seen_at: datetime = Field(sa_type=Instant)
+    last_seen_at: datetime = Field(sa_type=Instant)
+    deleted_at: datetime | None = Field(default=None, sa_type=Instant)
+
+
+#: The columns every table adds to its record, maintained by the loads.
+TRACKING_COLUMNS = ("first_seen_at", "last_seen_at", "deleted_at")

@@ -12,12 +12,16 @@ class MergeCounts:
         updated: keys whose values changed.
         unchanged: keys already present with exactly these values (nothing rewritten).
         duplicates: rows dropped because a later row of the same source had their key.
+        deleted: records a full dump lacked, now marked deleted (not among the rows).
+        undeleted: deleted records that came back; also counted as updated.
     """
 
     inserted: int = 0
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    deleted: int = 0
+    undeleted: int = 0
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,10 @@ from strider_challenge.adapters.database import (
     DEFAULT_DATABASE_URL,
     create_database_engine,
 )
-from strider_challenge.domain.datasets import DATASETS, get_dataset
+from strider_challenge.adapters.schema import head_revision
+from strider_challenge.domain.datasets import DATASETS, LOAD_MODES, get_dataset
 from strider_challenge.entrypoints.common import (
+    EXIT_FAILED,
     LOAD_EXIT_CODES,
     DatabaseUrl,
     OneLineErrorGroup,
@@ -29,6 +31,7 @@ from strider_challenge.entrypoints.common import (
     choice,
     clean_errors,
     metavar,
+    parse_instant,
     shown,
 )
 from strider_challenge.service_layer import services
@@ -67,14 +70,40 @@ def main(
 
 @app.command("init-db")
 def init_db(
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL, quiet: Quiet = False
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="Only say whether the schema is up to date (exit code 1 if not).",
+        ),
+    ] = False,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    quiet: Quiet = False,
 ) -> None:
-    """Create every table. Running it again on a ready database changes nothing."""
+    """Create every table, or upgrade an existing database in place.
+
+    The schema is versioned (Alembic migrations): a new database gets every
+    table, an older one is upgraded with its data kept. Running it again on an
+    up-to-date database changes nothing.
+    """
     with clean_errors():
         engine = create_database_engine(database_url)
-        services.init_db(uow=SqlAlchemyUnitOfWork(engine))
-    if not quiet:
-        typer.echo(f"database ready: {shown(database_url)}")
+        if check:
+            current, head = services.schema_status(uow=SqlAlchemyUnitOfWork(engine))
+        else:
+            services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+    if not check:
+        if not quiet:
+            typer.echo(
+                f"database ready: {shown(database_url)} (schema {head_revision()})"
+            )
+        return
+    if current == head:
+        typer.echo(f"up to date: schema {head}")
+        return
+    state = "no tables yet" if current is None else f"schema {current}"
+    typer.echo(f"out of date: {state}, newest is {head}; run scli init-db")
+    raise typer.Exit(EXIT_FAILED)
 
 
 @app.command(epilog=LOAD_EXIT_CODES)
@@ -102,10 +131,36 @@ def load(
     config: Annotated[
         Path, typer.Option("--config", "-f", help="Path of the file to load.")
     ],
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            "--mode",
+            parser=choice(LOAD_MODES),
+            metavar=metavar(LOAD_MODES),
+            help="full: the file is the model's whole dataset, records it lacks are "
+            "marked deleted; incremental: only add and update. Default: "
+            + ", ".join(f"{d.name} {d.default_mode}" for d in DATASETS.values())
+            + ".",
+        ),
+    ] = None,
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            parser=parse_instant,
+            metavar="TIMESTAMP",
+            help="The dump's effective time, ISO 8601 with an offset "
+            "(2021-12-02T02:00:00+01:00). Default: now. Older than the newest dump "
+            "loaded for the model: refused unless --force.",
+        ),
+    ] = None,
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Load even if these exact bytes were already loaded."
+            "--force",
+            help="Load even if these exact bytes were already loaded; load a dump "
+            "older than the newest one as a correction at the newest one's time; "
+            "load an empty full dump (every record is marked deleted).",
         ),
     ] = False,
     max_rejects: Annotated[
@@ -138,9 +193,12 @@ def load(
             dataset=dataset,
             collector=source,
             uow=SqlAlchemyUnitOfWork(engine),
+            mode=mode,
+            as_of=as_of,
             force=force,
             max_rejects=max_rejects,
             on_progress=on_progress,
+            on_wait=lambda message: typer.echo(f"{dataset.name}: {message}", err=True),
         )
     if report.skipped_as is not None:
         if not quiet:
@@ -189,7 +247,8 @@ def _summary(report: services.LoadReport) -> str:
         f"{report.model}: load #{report.run_id}: "
         f"read {report.rows_read:,}, inserted {counts.inserted:,}, "
         f"updated {counts.updated:,}, unchanged {counts.unchanged:,}, "
-        f"rejected {report.rejected:,}, duplicates {counts.duplicates:,} "
+        f"rejected {report.rejected:,}, duplicates {counts.duplicates:,}, "
+        f"deleted {counts.deleted:,}, undeleted {counts.undeleted:,} "
         f"in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)"
     )
 
@@ -252,8 +311,17 @@ def runs(
     Console(width=200).print(table)
 
 
-RUN_COUNTS = ("rows_read", "inserted", "updated", "unchanged", "rejected", "duplicates")
-RUN_COLUMNS = ("id", "model", "status", "started_at", *RUN_COUNTS, "source")
+RUN_COUNTS = (
+    "rows_read",
+    "inserted",
+    "updated",
+    "unchanged",
+    "rejected",
+    "duplicates",
+    "deleted",
+    "undeleted",
+)
+RUN_COLUMNS = ("id", "model", "mode", "as_of", "started_at", *RUN_COUNTS, "source")
 
 
 def _cell(value: object) -> str:
@@ -262,5 +330,3 @@ def _cell(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
-
-

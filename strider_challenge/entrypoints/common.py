@@ -3,6 +3,7 @@
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
@@ -73,6 +74,17 @@ def choice(choices: Iterable[str]) -> Callable[[str], str]:
         return value
 
     return parse
+
+
+def parse_instant(value: str) -> datetime:
+    """An ISO 8601 timestamp with its UTC offset (a time without one is ambiguous)."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not an ISO 8601 timestamp") from None
+    if parsed.tzinfo is None:
+        raise typer.BadParameter(f"{value!r} needs a UTC offset, e.g. +01:00 or Z")
+    return parsed
 
 
 def metavar(choices: Iterable[str]) -> str:

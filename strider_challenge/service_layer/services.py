@@ -10,8 +10,13 @@ from pydantic import ValidationError
 
 from strider_challenge.adapters.collectors import Collector, SourceRecord
 from strider_challenge.adapters.repository import Item
-from strider_challenge.domain.datasets import Dataset
-from strider_challenge.domain.errors import ShapeError, TooManyRejectsError
+from strider_challenge.domain.datasets import FULL, INCREMENTAL, Dataset
+from strider_challenge.domain.errors import (
+    EmptyFullDumpError,
+    OutOfOrderError,
+    ShapeError,
+    TooManyRejectsError,
+)
 from strider_challenge.domain.ledger import LoadRun
 from strider_challenge.domain.mappers import MappingError
 from strider_challenge.domain.results import MergeCounts, Rejection
@@ -65,6 +70,12 @@ def init_db(*, uow: AbstractUnitOfWork) -> None:
         uow.commit()
 
 
+def schema_status(*, uow: AbstractUnitOfWork) -> tuple[str | None, str]:
+    """The database's schema revision (None if it has no tables) and the newest."""
+    with uow:
+        return uow.schema_revisions()
+
+
 def recent_runs(
     *, uow: AbstractUnitOfWork, limit: int = 20, model: str | None = None
 ) -> list[LoadRun]:
@@ -78,43 +89,76 @@ def load(
     dataset: Dataset[Any],
     collector: Collector,
     uow: AbstractUnitOfWork,
+    mode: str | None = None,
+    as_of: datetime | None = None,
     force: bool = False,
     max_rejects: int | None = None,
     on_progress: Callable[[int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> LoadReport:
     """Load every valid record of a source into the dataset's table, in one transaction.
 
+    One load per model at a time: a second load of the same model waits for the
+    first to finish (`on_wait` is told), then sees what it committed.
+
     The load is recorded in the ledger with its counts and the SHA-256 of its bytes;
     a source already loaded successfully for this model is skipped unless `force`.
     Records that fail validation or mapping are stored in `rejected_record`, counted,
-    and sampled in the report.
+    and sampled in the report. Every change is versioned in the history table,
+    effective `as_of` (default: now); in `full` mode (the dataset's default unless
+    `mode` says otherwise) the records the source lacks are marked deleted.
+
+    `force` also loads a dump older than the newest one loaded, as a correction
+    effective at that newest dump's time (history never runs backwards), and a full
+    dump with no valid record (which marks every record deleted).
 
     Raises:
-        LoadError: the source cannot be read, is not a file of this model, or more
-            than `max_rejects` records were rejected; the database is left as it was.
+        LoadError: the source cannot be read, is not a file of this model, more
+            than `max_rejects` records were rejected, or the dump is out of order
+            or empty; the database is left as it was.
     """
     started = time.perf_counter()
     report = LoadReport(model=dataset.name, source=collector.source)
+    full = (mode or dataset.default_mode) == FULL
     with uow:
+        if not uow.lock_model(dataset.name):
+            if on_wait:
+                on_wait(f"waiting for another load of {dataset.name} to finish")
+            uow.wait_for_model(dataset.name)
         upfront = None if force else collector.sha256_upfront()
         if upfront is not None and _skip(uow, report, upfront):
             return report
-        run = LoadRun(model=dataset.name, source=collector.source, started_at=clock())
+        effective = _effective_time(uow, dataset.name, as_of or clock(), force)
+        run = LoadRun(
+            model=dataset.name,
+            source=collector.source,
+            started_at=clock(),
+            mode=FULL if full else INCREMENTAL,
+            as_of=effective,
+        )
         run.id = report.run_id = uow.ledger.start(
             model=run.model, source=run.source, started_at=run.started_at
         )
+        repository = uow.repository(dataset)
         items = _items(dataset, collector, report, max_rejects, on_progress)
-        report.counts = uow.repository(dataset).write(items, load_id=run.id)
+        staged = repository.stage(items, load_id=run.id)
         if report.rows_read and report.rejected == report.rows_read:
             first = report.samples[0]
             raise ShapeError(
                 f"none of the {report.rows_read} records of {collector.source} is a "
                 f"valid {dataset.name} (first, at {first.position}: {first.error})"
             )
+        if full and not staged and not force:
+            raise EmptyFullDumpError(
+                f"{collector.source} has no {dataset.name} record: a full load would "
+                "mark every one deleted (--mode incremental loads nothing; --force "
+                "marks them deleted)"
+            )
         report.sha256 = collector.sha256
         if not force and upfront is None and _skip(uow, report, report.sha256):
             return report
+        report.counts = repository.merge(staged, as_of=effective, full=full)
         _finish(run, report, clock())
         uow.ledger.finish(run)
         uow.commit()
@@ -122,6 +166,24 @@ def load(
         on_progress(report.rows_read)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _effective_time(
+    uow: AbstractUnitOfWork, model: str, as_of: datetime, force: bool
+) -> datetime:
+    """`as_of`, unless an older dump is forced in: then the newest dump's time."""
+    if as_of.tzinfo is None:
+        raise OutOfOrderError(f"--as-of {as_of.isoformat()} needs a UTC offset")
+    latest = uow.ledger.latest_as_of(model=model)
+    if latest is None or as_of >= latest:
+        return as_of
+    if not force:
+        raise OutOfOrderError(
+            f"this {model} dump is as of {as_of.isoformat()}, older than the one "
+            f"already loaded as of {latest.isoformat()}; --force applies it as a "
+            "correction at that later time"
+        )
+    return latest
 
 
 def _skip(uow: AbstractUnitOfWork, report: LoadReport, sha256: str) -> bool:
@@ -140,6 +202,7 @@ def _finish(run: LoadRun, report: LoadReport, finished_at: datetime) -> None:
     run.rows_read = report.rows_read
     run.inserted, run.updated = counts.inserted, counts.updated
     run.unchanged, run.duplicates = counts.unchanged, counts.duplicates
+    run.deleted, run.undeleted = counts.deleted, counts.undeleted
     run.rejected = report.rejected
 
 

@@ -1,16 +1,24 @@
 """The unit of work: one database transaction that rolls back unless committed."""
 
+import zlib
 from abc import ABC, abstractmethod
 from types import TracebackType
 from typing import Any, Self
 
-from sqlalchemy import Connection, Engine
-from sqlmodel import SQLModel
+from sqlalchemy import Connection, Engine, text
 
+from strider_challenge.adapters import schema
 from strider_challenge.adapters.ledger import LedgerRepository
 from strider_challenge.adapters.repository import StagingRepository, repository_for
-from strider_challenge.domain import ledger as _ledger_tables  # noqa: F401 (metadata)
 from strider_challenge.domain.datasets import Dataset
+
+#: The first key of every advisory lock this tool takes ("SC" for scli).
+LOCK_SPACE = 0x5343
+
+
+def _lock_key(model: str) -> int:
+    """A stable 32-bit signed key per model for `pg_advisory_xact_lock`."""
+    return zlib.crc32(model.encode()) - 2**31
 
 
 class AbstractUnitOfWork(ABC):
@@ -47,6 +55,18 @@ class AbstractUnitOfWork(ABC):
     def repository(self, dataset: Dataset[Any]) -> StagingRepository:
         """The repository that writes one dataset's rows in this transaction."""
 
+    @abstractmethod
+    def lock_model(self, model: str) -> bool:
+        """Hold the model's load lock until the transaction ends; wait if taken.
+
+        Returns:
+            Whether the lock was free at once.
+        """
+
+    @abstractmethod
+    def wait_for_model(self, model: str) -> None:
+        """Block until the model's load lock is free, then hold it."""
+
     @property
     @abstractmethod
     def ledger(self) -> LedgerRepository:
@@ -54,7 +74,11 @@ class AbstractUnitOfWork(ABC):
 
     @abstractmethod
     def create_schema(self) -> None:
-        """Create every table that does not exist yet."""
+        """Create or upgrade the schema to the newest revision."""
+
+    @abstractmethod
+    def schema_revisions(self) -> tuple[str | None, str]:
+        """The database's schema revision, and the newest one the code knows."""
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
@@ -84,11 +108,34 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
 
     def rollback(self) -> None:
         """Roll the transaction back (a no-op once it has ended)."""
-        self.transaction.rollback()
+        if self.transaction.is_active:
+            self.transaction.rollback()
 
     def repository(self, dataset: Dataset[Any]) -> StagingRepository:
         """A staging repository bound to this transaction's connection."""
         return repository_for(self.connection, dataset)
+
+    def lock_model(self, model: str) -> bool:
+        """Try the model's advisory lock (PostgreSQL); SQLite serialises writers.
+
+        On SQLite the whole database has one writer at a time: the ledger row a
+        load writes first takes that lock until the load commits.
+        """
+        if self.connection.dialect.name != "postgresql":
+            return True
+        return bool(
+            self.connection.execute(
+                text("SELECT pg_try_advisory_xact_lock(:space, :key)"),
+                {"space": LOCK_SPACE, "key": _lock_key(model)},
+            ).scalar_one()
+        )
+
+    def wait_for_model(self, model: str) -> None:
+        """Wait for the model's advisory lock (PostgreSQL only)."""
+        self.connection.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"),
+            {"space": LOCK_SPACE, "key": _lock_key(model)},
+        )
 
     @property
     def ledger(self) -> LedgerRepository:
@@ -96,5 +143,9 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         return LedgerRepository(self.connection)
 
     def create_schema(self) -> None:
-        """Create the tables inside this transaction."""
-        SQLModel.metadata.create_all(self.connection)
+        """Run the migrations inside this transaction."""
+        schema.upgrade(self.connection)
+
+    def schema_revisions(self) -> tuple[str | None, str]:
+        """Read the database's revision (an unversioned one is recognised)."""
+        return schema.current_revision(self.connection), schema.head_revision()

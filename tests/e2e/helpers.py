@@ -24,8 +24,13 @@ def scli(database_url: str, *args: str) -> Result:
     return CliRunner().invoke(app, list(args), env={"DATABASE_URL": database_url})
 
 
-#: The tables the loads fill (the ledger tables aside).
-DATA_TABLES = frozenset(model for model, _, _ in LOADS)
+#: The tables the loads fill, histories included (the ledger tables aside).
+DATA_TABLES = frozenset(
+    name for model, _, _ in LOADS for name in (model, f"{model}_history")
+)
+
+#: One effective time for tests that replay a dump.
+AS_OF = "2021-12-31T02:00:00+01:00"
 
 
 def snapshot(

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tests.e2e.helpers import DATA_TABLES, LOADS, scli, snapshot
+from tests.e2e.helpers import AS_OF, DATA_TABLES, LOADS, scli, snapshot
 
 #: (loaded, rejected) per model on the case data.
 EXPECTED = {
@@ -23,6 +23,8 @@ def test_the_six_loads_give_the_expected_counts_and_repeat_as_no_ops(
         result = scli(
             database_url,
             "load",
+            "--as-of",
+            AS_OF,
             "-m",
             model,
             "-c",
@@ -53,6 +55,8 @@ def test_the_six_loads_give_the_expected_counts_and_repeat_as_no_ops(
             database_url,
             "load",
             "--force",
+            "--as-of",
+            AS_OF,
             "-m",
             model,
             "-c",
@@ -65,5 +69,7 @@ def test_the_six_loads_give_the_expected_counts_and_repeat_as_no_ops(
 
     assert snapshot(database_url, DATA_TABLES) == first
     assert {table: len(rows) for table, rows in first.items()} == {
-        model: loaded for model, (loaded, _) in EXPECTED.items()
+        name: loaded
+        for model, (loaded, _) in EXPECTED.items()
+        for name in (model, f"{model}_history")
     }

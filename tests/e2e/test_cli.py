@@ -7,7 +7,7 @@ import pytest
 
 from tests import records
 from tests.conftest import SAMPLE_DATA
-from tests.e2e.helpers import DATA_TABLES, LOADS, scli, snapshot
+from tests.e2e.helpers import AS_OF, DATA_TABLES, LOADS, scli, snapshot
 
 
 @pytest.fixture
@@ -74,6 +74,8 @@ def test_the_six_sample_loads_then_a_reload_that_changes_nothing(ready: str) -> 
         result = scli(
             ready,
             "load",
+            "--as-of",
+            AS_OF,
             "--model",
             model,
             "--collector",
@@ -90,6 +92,8 @@ def test_the_six_sample_loads_then_a_reload_that_changes_nothing(ready: str) -> 
             ready,
             "load",
             "--force",
+            "--as-of",
+            AS_OF,
             "-m",
             model,
             "-c",
@@ -292,11 +296,96 @@ def test_runs_lists_the_ledger_as_a_table_or_json(ready: str, tmp_path: Path) ->
 
     assert empty.stdout == "no loads recorded yet\n"
     header, *lines = table.stdout.splitlines()
-    assert header.split()[:4] == ["id", "model", "status", "started_at"]
+    assert header.split()[:4] == ["id", "model", "mode", "as_of"]
     assert [line.split()[:3] for line in lines] == [
-        ["2", "user", "succeeded"],
-        ["1", "movie", "succeeded"],
+        ["2", "user", "full"],
+        ["1", "movie", "full"],
     ]
     (run,) = json.loads(as_json.stdout)
     assert run["model"] == "movie" and run["inserted"] == 1 and run["rows_read"] == 1
     assert len(run["sha256"]) == 64 and run["source"] == str(movies)
+
+
+def test_init_db_check_says_whether_the_schema_is_up_to_date(database_url: str) -> None:
+    empty = scli(database_url, "init-db", "--check")
+    scli(database_url, "init-db")
+    ready = scli(database_url, "init-db", "--check")
+
+    assert empty.exit_code == 1
+    assert empty.stdout.startswith("out of date: no tables yet, newest is ")
+    assert ready.exit_code == 0 and ready.stdout.startswith("up to date: schema ")
+
+
+def test_init_db_check_names_an_older_revision(sqlite_url: str) -> None:
+    from sqlalchemy import create_engine
+
+    from strider_challenge.adapters import schema
+
+    engine = create_engine(sqlite_url)
+    with engine.begin() as connection:
+        schema.upgrade(connection, "0002")
+    engine.dispose()
+
+    result = scli(sqlite_url, "init-db", "--check")
+
+    assert result.exit_code == 1
+    assert result.stdout.startswith("out of date: schema 0002, newest is ")
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("yesterday", "'yesterday' is not an ISO 8601 timestamp"),
+        ("2021-12-02T02:00:00", "needs a UTC offset"),
+    ],
+)
+def test_as_of_must_be_an_instant(value: str, message: str) -> None:
+    result = scli("sqlite://", "load", "-m", "movie", "-f", "x.csv", "--as-of", value)
+
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_load_help_states_each_model_s_default_mode() -> None:
+    result = scli("sqlite://", "load", "--help")
+
+    assert "movie full, user full, stream incremental" in " ".join(
+        result.output.split()
+    )
+
+
+def test_the_readme_s_worked_example_of_history(ready: str, tmp_path: Path) -> None:
+    def books(*pairs: tuple[str, str]) -> list[dict[str, object]]:
+        return [records.book(title, publisher=publisher) for title, publisher in pairs]
+
+    days = {
+        "2021-12-01T02:00:00+01:00": books(("A", "Pan"), ("B", "Pan"), ("C", "Pan")),
+        "2021-12-02T02:00:00+01:00": books(("A", "Pan"), ("B", "PAN"), ("D", "Pan")),
+        "2021-12-03T02:00:00+01:00": books(
+            ("A", "Pan"), ("B", "PAN"), ("C", "Pan"), ("D", "Pan")
+        ),
+    }
+    outputs = []
+    for day, content in days.items():
+        path = records.write_json(tmp_path / f"{day[:10]}.json", content)
+        result = scli(
+            ready, "load", "-m", "book", "-c", "json", "-f", str(path), "--as-of", day
+        )
+        outputs.append(result.stdout)
+    again = ["load", "-m", "book", "-c", "json", "-f", str(path), "--as-of", day]
+
+    skipped = scli(ready, *again)
+    replay = scli(ready, *again, "--force")
+
+    assert (
+        "inserted 1, updated 1, unchanged 1, rejected 0, duplicates 0, deleted 1"
+        in outputs[1]
+    )
+    assert (
+        "updated 1, unchanged 3, rejected 0, duplicates 0, deleted 0, undeleted 1"
+        in outputs[2]
+    )
+    assert "skipped" in skipped.stdout
+    assert "inserted 0, updated 0, unchanged 4," in replay.stdout
+    history = snapshot(ready, frozenset({"book_history"}))["book_history"]
+    assert len(history) == 6  # A, B, C, B PAN, D, C again

@@ -162,3 +162,28 @@ def test_a_source_that_breaks_after_several_batches_leaves_nothing(
 
     assert rows(db, "SELECT count(*) FROM movie") == [(0,)]
     assert rows(db, "SELECT count(*) FROM load_run") == [(0,)]
+
+
+@pytest.mark.postgres
+def test_the_model_lock_is_held_until_the_transaction_ends(postgres_url: str) -> None:
+    import threading
+    import time
+
+    from strider_challenge.adapters.database import create_database_engine
+
+    engine = create_database_engine(postgres_url)
+    first, second = SqlAlchemyUnitOfWork(engine), SqlAlchemyUnitOfWork(engine)
+    with first:
+        assert first.lock_model("movie")
+        release = threading.Timer(0.5, first.rollback)
+        with second:
+            assert not second.lock_model("movie")
+            assert second.lock_model("user")
+            release.start()
+            started = time.monotonic()
+            second.wait_for_model("movie")
+            waited = time.monotonic() - started
+    release.join()
+    engine.dispose()
+
+    assert waited >= 0.4

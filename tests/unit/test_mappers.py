@@ -162,7 +162,8 @@ def test_every_mapper_fills_exactly_the_table_columns(model: str) -> None:
     row = dataset.to_row(record)
 
     assert tuple(row) == dataset.columns
-    dataset.table.model_validate(row)
+    now = datetime.now(timezone.utc)
+    dataset.table.model_validate({**row, "first_seen_at": now, "last_seen_at": now})
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 import hashlib
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -8,7 +8,13 @@ import pytest
 from strider_challenge.adapters.collectors import SourceRecord
 from strider_challenge.adapters.repository import Item
 from strider_challenge.domain.datasets import Dataset, get_dataset
-from strider_challenge.domain.errors import ShapeError, SourceError, TooManyRejectsError
+from strider_challenge.domain.errors import (
+    EmptyFullDumpError,
+    OutOfOrderError,
+    ShapeError,
+    SourceError,
+    TooManyRejectsError,
+)
 from strider_challenge.domain.ledger import LoadRun
 from strider_challenge.domain.results import MergeCounts, Rejection
 from strider_challenge.service_layer import services
@@ -26,25 +32,34 @@ class FakeRepository:
             dataset.name, dict(uow.tables.get(dataset.name, {}))
         )
 
-    def write(self, items: Iterable[Item], *, load_id: int) -> MergeCounts:
-        staged: dict[tuple[Any, ...], Any] = {}
+    def stage(self, items: Iterable[Item], *, load_id: int) -> int:
+        self.staged: dict[tuple[Any, ...], Any] = {}
         rows = 0
         for item in items:
             if isinstance(item, Rejection):
                 self.uow.pending_rejections.append((load_id, item))
                 continue
             rows += 1
-            staged[tuple(item[1][k] for k in self.dataset.key)] = item[1]
-        inserted = sum(key not in self.table for key in staged)
+            self.staged[tuple(item[1][k] for k in self.dataset.key)] = item[1]
+        return rows
+
+    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
+        self.uow.merges.append((self.dataset.name, as_of, full))
+        inserted = sum(key not in self.table for key in self.staged)
         updated = sum(
-            key in self.table and self.table[key] != row for key, row in staged.items()
+            key in self.table and self.table[key] != row
+            for key, row in self.staged.items()
         )
-        self.table.update(staged)
+        deleted = [key for key in self.table if key not in self.staged] if full else []
+        for key in deleted:
+            del self.table[key]
+        self.table.update(self.staged)
         return MergeCounts(
             inserted=inserted,
             updated=updated,
-            unchanged=len(staged) - inserted - updated,
-            duplicates=rows - len(staged),
+            unchanged=len(self.staged) - inserted - updated,
+            duplicates=staged - len(self.staged),
+            deleted=len(deleted),
         )
 
 
@@ -71,6 +86,14 @@ class FakeLedger:
         ]
         return found[-1] if found else None
 
+    def latest_as_of(self, *, model: str) -> datetime | None:
+        times = [
+            r.as_of
+            for r in self.uow.runs.values()
+            if r.model == model and r.status == "succeeded" and r.as_of is not None
+        ]
+        return max(times, default=None)
+
     def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
         runs = [r for r in self.uow.runs.values() if model in (None, r.model)]
         return sorted(runs, key=lambda r: r.id or 0, reverse=True)[:limit]
@@ -83,6 +106,10 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.rejections: list[tuple[int, Rejection]] = []
         self.schema_created = False
         self.rolled_back = False
+        self.merges: list[tuple[str, datetime, bool]] = []
+        self.locks: list[str] = []
+        self.busy: set[str] = set()
+        self.waited: list[str] = []
         self._reset()
 
     def _reset(self) -> None:
@@ -99,6 +126,16 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def create_schema(self) -> None:
         self.schema_created = True
+
+    def lock_model(self, model: str) -> bool:
+        self.locks.append(model)
+        return model not in self.busy
+
+    def wait_for_model(self, model: str) -> None:
+        self.waited.append(model)
+
+    def schema_revisions(self) -> tuple[str | None, str]:
+        return ("0009" if self.schema_created else None), "0009"
 
     def _commit(self) -> None:
         self.tables.update(self.pending)
@@ -258,11 +295,11 @@ def test_a_source_failing_halfway_leaves_nothing() -> None:
     assert uow.rolled_back and uow.tables == {}
 
 
-def test_empty_source_loads_nothing_and_commits() -> None:
+def test_empty_incremental_source_loads_nothing_and_commits() -> None:
     uow = FakeUnitOfWork()
 
     report = services.load(
-        dataset=get_dataset("movie"), collector=ListCollector([]), uow=uow
+        dataset=get_dataset("stream"), collector=ListCollector([]), uow=uow
     )
 
     assert report.rows_read == 0 and uow.committed
@@ -299,7 +336,8 @@ def test_the_ledger_records_each_load_with_counts_that_add_up() -> None:
     items = numbered(
         records.movie("A"), records.movie("A"), records.movie("B", size_mb="x")
     )
-    clock = iter([datetime(2021, 12, 1, 2), datetime(2021, 12, 1, 3)])
+    times = [datetime(2021, 12, 1, hour, tzinfo=timezone.utc) for hour in (1, 2, 3)]
+    clock = iter(times)
 
     report = load_movies(uow, ListCollector(items), clock=lambda: next(clock))
 
@@ -307,10 +345,8 @@ def test_the_ledger_records_each_load_with_counts_that_add_up() -> None:
     assert run.id == report.run_id == 1
     assert (run.model, run.source, run.status) == ("movie", "mem.csv", "succeeded")
     assert run.sha256 == report.sha256 == ListCollector(items).sha256
-    assert (run.started_at, run.finished_at) == (
-        datetime(2021, 12, 1, 2),
-        datetime(2021, 12, 1, 3),
-    )
+    assert (run.as_of, run.started_at, run.finished_at) == tuple(times)
+    assert run.mode == "full"
     assert (run.rows_read, run.inserted, run.duplicates, run.rejected) == (3, 1, 1, 1)
     assert run.rows_read == (
         run.inserted + run.updated + run.unchanged + run.rejected + run.duplicates
@@ -399,3 +435,99 @@ def test_recent_runs_are_newest_first_and_filterable() -> None:
 
     assert [(r.id, r.model) for r in everything] == [(2, "user"), (1, "movie")]
     assert [r.id for r in movies] == [1]
+
+
+T0 = datetime(2021, 12, 2, 2, tzinfo=timezone(timedelta(hours=1)))
+
+
+def test_mode_defaults_to_the_dataset_s_and_can_be_overridden() -> None:
+    uow = FakeUnitOfWork()
+    users = ListCollector(numbered(records.user()))
+
+    services.load(dataset=get_dataset("user"), collector=users, uow=uow, as_of=T0)
+    services.load(
+        dataset=get_dataset("stream"),
+        collector=ListCollector(numbered(records.stream())),
+        uow=uow,
+        as_of=T0,
+    )
+    services.load(
+        dataset=get_dataset("user"),
+        collector=users,
+        uow=uow,
+        as_of=T0,
+        mode="incremental",
+        force=True,
+    )
+
+    assert uow.merges == [
+        ("user", T0, True),
+        ("stream", T0, False),
+        ("user", T0, False),
+    ]
+    assert [r.mode for r in uow.runs.values()] == ["full", "incremental", "incremental"]
+
+
+def test_an_older_dump_is_refused_unless_forced_then_applied_at_the_newest_time() -> (
+    None
+):
+    uow = FakeUnitOfWork()
+    load_movies(uow, ListCollector(numbered(records.movie("A"))), as_of=T0)
+    older = ListCollector(numbered(records.movie("A"), records.movie("B")))
+
+    with pytest.raises(OutOfOrderError, match="older than the one already loaded"):
+        load_movies(uow, older, as_of=T0 - timedelta(days=1))
+    report = load_movies(uow, older, as_of=T0 - timedelta(days=1), force=True)
+
+    assert report.counts.inserted == 1
+    assert uow.merges[-1] == ("movie", T0, True)
+    assert uow.runs[report.run_id or 0].as_of == T0
+
+
+def test_a_naive_as_of_is_refused() -> None:
+    with pytest.raises(OutOfOrderError, match="needs a UTC offset"):
+        load_movies(
+            FakeUnitOfWork(),
+            ListCollector(numbered(records.movie("A"))),
+            as_of=datetime(2021, 12, 2),
+        )
+
+
+def test_an_empty_full_dump_is_refused_unless_forced() -> None:
+    uow = FakeUnitOfWork()
+    load_movies(uow, ListCollector(numbered(records.movie("A"))), as_of=T0)
+
+    with pytest.raises(EmptyFullDumpError, match="would mark every one deleted"):
+        load_movies(uow, ListCollector([], source="empty.csv"), as_of=T0)
+    forced = load_movies(uow, ListCollector([], source="empty.csv"), force=True)
+    incremental = load_movies(
+        uow, ListCollector([], source="e2.csv", upfront=False), mode="incremental"
+    )
+
+    assert forced.counts.deleted == 1
+    assert incremental.counts == MergeCounts()
+
+
+def test_schema_status_reports_both_revisions() -> None:
+    uow = FakeUnitOfWork()
+
+    assert services.schema_status(uow=uow) == (None, "0009")
+    services.init_db(uow=uow)
+    assert services.schema_status(uow=uow) == ("0009", "0009")
+
+
+def test_a_load_takes_its_model_s_lock_and_waits_when_it_is_busy() -> None:
+    uow = FakeUnitOfWork()
+    told: list[str] = []
+    load_movies(uow, ListCollector(numbered(records.movie("A"))))
+    uow.busy.add("movie")
+
+    report = load_movies(
+        uow, ListCollector(numbered(records.movie("B"))), on_wait=told.append
+    )
+    load_movies(uow, ListCollector(numbered(records.movie("C"))))
+
+    assert uow.locks == ["movie", "movie", "movie"]
+    assert uow.waited == ["movie", "movie"]
+    assert told == ["waiting for another load of movie to finish"]
+    assert report.counts.inserted == 1
