@@ -10,12 +10,14 @@ from typing import Any
 from sqlmodel import Field, SQLModel
 
 from strider_challenge.domain.columns import Document, Instant
+from strider_challenge.domain.indexes import title_key_index
 
 
 class Movie(SQLModel, table=True):
     """A title of the company's catalog, keyed by its title."""
 
     __tablename__ = "movie"
+    __table_args__ = title_key_index("ix_movie_title_key")
 
     title: str = Field(primary_key=True)
     duration_mins: int
@@ -43,6 +45,7 @@ class Stream(SQLModel, table=True):
     """One viewing of a movie by a user, keyed by who watched what and when it began."""
 
     __tablename__ = "stream"
+    __table_args__ = title_key_index("ix_stream_title_key")
 
     user_email: str = Field(primary_key=True)
     movie_title: str = Field(primary_key=True)
@@ -58,6 +61,7 @@ class Author(SQLModel, table=True):
     """A vendor author, keyed by name; `nationalities` holds every {slug, label}."""
 
     __tablename__ = "author"
+    __table_args__ = title_key_index("ix_author_name_key")
 
     name: str = Field(primary_key=True)
     birth_date: date | None = None
@@ -72,6 +76,10 @@ class Book(SQLModel, table=True):
     """A vendor book, keyed by title; `author` is its author's name as written."""
 
     __tablename__ = "book"
+    __table_args__ = (
+        *title_key_index("ix_book_title_key"),
+        *title_key_index("ix_book_author_key"),
+    )
 
     title: str = Field(primary_key=True)
     pages: int | None = None
@@ -86,6 +94,10 @@ class Review(SQLModel, table=True):
     """A vendor review of one movie and one book, keyed by both and `created_at`."""
 
     __tablename__ = "review"
+    __table_args__ = (
+        *title_key_index("ix_review_movie_key"),
+        *title_key_index("ix_review_book_key"),
+    )
 
     movie_title: str = Field(primary_key=True)
     book_title: str = Field(primary_key=True)

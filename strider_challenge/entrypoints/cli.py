@@ -330,3 +330,10 @@ def _cell(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+# Registered last: the answers' commands live in their own module.
+from strider_challenge.entrypoints import answers  # noqa: E402
+
+app.command("report")(answers.report)
+app.command("query")(answers.query)

@@ -1,0 +1,4 @@
+-- Mean of end_at - start_at over all streams, in seconds, rounded to an integer.
+SELECT round(avg(extract(epoch FROM end_at - start_at)))::bigint
+    AS avg_stream_duration_seconds
+FROM stream;
