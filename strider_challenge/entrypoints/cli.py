@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -118,19 +117,29 @@ def load(
             help="Which table the file fills.",
         ),
     ],
-    collector: Annotated[
+    config: Annotated[
         str,
+        typer.Option(
+            "--config",
+            "-f",
+            metavar="LOCATION",
+            help="The file to load: a path, - for standard input, or a file://, "
+            "ftp://user@host/..., http(s):// or s3://bucket/... URL; .gz is "
+            "decompressed.",
+        ),
+    ],
+    collector: Annotated[
+        str | None,
         typer.Option(
             "--collector",
             "-c",
             parser=choice(COLLECTORS),
             metavar=metavar(COLLECTORS),
-            help="How to read the file: csv (with a header line) or json (an array).",
+            help="How to read the file: csv (with a header line), json (an array) "
+            "or jsonl (an object per line). Default: by the name's extension (.csv, "
+            ".json, .jsonl or .ndjson, each optionally .gz).",
         ),
-    ],
-    config: Annotated[
-        Path, typer.Option("--config", "-f", help="Path of the file to load.")
-    ],
+    ] = None,
     mode: Annotated[
         str | None,
         typer.Option(
@@ -185,7 +194,7 @@ def load(
     is skipped unless --force.
     """
     dataset = get_dataset(model)
-    source = COLLECTORS[collector](config)
+    source = dump.source_for(config, collector)
     live = not quiet and sys.stdout.isatty()
     with clean_errors(), _progress(dataset.name, enabled=live) as on_progress:
         engine = create_database_engine(database_url)
@@ -211,7 +220,7 @@ def load(
     if not quiet:
         typer.echo(_summary(report))
     if report.rejected:
-        _print_rejections(report, "line" if collector == "csv" else "index")
+        _print_rejections(report, source.position_unit)
 
 
 @contextmanager
@@ -337,3 +346,8 @@ from strider_challenge.entrypoints import answers  # noqa: E402
 
 app.command("report")(answers.report)
 app.command("query")(answers.query)
+
+# Registered last: `load-dump`, and the sources `load` reads, live in their own module.
+from strider_challenge.entrypoints import dump  # noqa: E402
+
+app.command("load-dump", epilog=dump.LOAD_DUMP_EXIT_CODES)(dump.load_dump)

@@ -1,0 +1,167 @@
+"""`scli load-dump`, and the source `scli load` reads from --config and --collector."""
+
+from collections import Counter
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from strider_challenge.adapters.collectors import (
+    COLLECTORS,
+    DumpFolder,
+    FileCollector,
+    UnknownFormatError,
+    collector_for,
+    infer_collector,
+)
+from strider_challenge.adapters.database import (
+    DEFAULT_DATABASE_URL,
+    create_database_engine,
+)
+from strider_challenge.adapters.sources import UnsupportedLocationError
+from strider_challenge.entrypoints.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    DatabaseUrl,
+    Quiet,
+    clean_errors,
+    fail,
+)
+from strider_challenge.service_layer import dumps
+from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+
+#: Where a dump folder may be, for the help text.
+FOLDERS = "a path, or a file://, ftp://user@host/..., http(s):// or s3://bucket/ URL"
+
+#: The exit codes `scli load-dump` documents.
+LOAD_DUMP_EXIT_CODES = (
+    "Exit codes: 0 every file present was loaded or skipped as already loaded "
+    "(absent files are reported); 1 a file failed (the others were still loaded, "
+    "each in its own transaction), the folder is unreachable or has none of the "
+    "files, or with --strict a file is absent (nothing loaded); 2 usage error."
+)
+
+COUNTS = ("read", "inserted", "updated", "unchanged", "rejected", "duplicates")
+
+
+def source_for(config: str, collector: str | None) -> FileCollector:
+    """The collector `scli load` reads: --collector if given, else by the name.
+
+    A location or name the tool cannot read is a usage error (exit code 2).
+    """
+    try:
+        return collector_for(config, collector)
+    except (UnknownFormatError, UnsupportedLocationError) as error:
+        raise fail(str(error), EXIT_USAGE) from None
+
+
+def load_dump(
+    location: Annotated[
+        str,
+        typer.Argument(
+            metavar="LOCATION",
+            help=f"The dump's folder: {FOLDERS}.",
+            show_default=False,
+        ),
+    ],
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Load nothing if a file is absent, and stop at the first file that "
+            "fails.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="Load even the files whose bytes were already loaded."
+        ),
+    ] = False,
+    max_rejects: Annotated[
+        int | None,
+        typer.Option(
+            "--max-rejects",
+            min=0,
+            metavar="N",
+            help="A file with more than N rejected records fails (and rolls back).",
+        ),
+    ] = None,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    quiet: Quiet = False,
+) -> None:
+    """Load a whole dump: its six files in order, each as its own audited load.
+
+    The files are internal/movies.csv, internal/users.csv, internal/streams.csv,
+    vendor/authors.json, vendor/books.json and vendor/reviews.json, each possibly
+    gzipped (.gz). Each load is one transaction recorded in the load_run table, and
+    skipped if these bytes were already loaded. Absent files are reported, not
+    fatal (unless --strict); a file that fails is rolled back and reported, and
+    the others are still loaded. Prints one summary table.
+    """
+    with clean_errors():
+        try:
+            folder = DumpFolder(location)
+        except UnsupportedLocationError as error:
+            raise fail(str(error), EXIT_USAGE) from None
+        engine = create_database_engine(database_url)
+        report = dumps.load_dump(
+            dump=folder,
+            uow=SqlAlchemyUnitOfWork(engine),
+            force=force,
+            strict=strict,
+            max_rejects=max_rejects,
+        )
+    if not quiet:
+        _print_table(report)
+    for result in report.files:
+        _print_rejections(result)
+    for result in report.failed:
+        typer.echo(f"scli: error: {result.model}: {result.error}", err=True)
+    if report.failed:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_table(report: dumps.DumpReport) -> None:
+    typer.echo(f"dump {report.source}")
+    table = Table(box=None)
+    for column in ("model", "file", "status", "load", *COUNTS):
+        table.add_column(column, justify="right" if column in COUNTS else "left")
+    for result in report.files:
+        table.add_row(result.model, result.file, result.status, *_cells(result))
+    Console(width=200).print(table)
+    tally = Counter(result.status for result in report.files)
+    typer.echo(", ".join(f"{count} {status}" for status, count in tally.items()))
+
+
+def _cells(result: dumps.DumpFileResult) -> list[str]:
+    loaded = result.report
+    if loaded is None:
+        return [""] * (1 + len(COUNTS))
+    if loaded.skipped_as is not None:
+        return [f"#{loaded.skipped_as}"] + [""] * len(COUNTS)
+    counts = loaded.counts
+    numbers = (
+        loaded.rows_read,
+        counts.inserted,
+        counts.updated,
+        counts.unchanged,
+        loaded.rejected,
+        counts.duplicates,
+    )
+    return [f"#{loaded.run_id}", *(f"{number:,}" for number in numbers)]
+
+
+def _print_rejections(result: dumps.DumpFileResult) -> None:
+    loaded = result.report
+    if loaded is None or result.status != dumps.LOADED or not loaded.rejected:
+        return
+    unit = COLLECTORS[infer_collector(result.file) or "json"].position_unit
+    typer.echo(
+        f"{result.model}: {loaded.rejected:,} record(s) of {result.file} rejected, "
+        f"not loaded (all in rejected_record, load_id {loaded.run_id}); the first:",
+        err=True,
+    )
+    for sample in loaded.samples:
+        typer.echo(f"  {unit} {sample.position}: {sample.error}", err=True)
