@@ -11,6 +11,10 @@ from strider_challenge.domain.errors import LoadError
 DEFAULT_DATABASE_URL = "sqlite:///database.db"
 
 
+#: Execution option of a connection whose transactions write (see `_begin_sqlite`).
+SQLITE_WRITES = "scli_writes"
+
+
 class DatabaseUrlError(LoadError):
     """The database URL cannot be understood."""
 
@@ -56,4 +60,11 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN")
+    """BEGIN, or BEGIN IMMEDIATE for a connection that will write.
+
+    A deferred transaction that reads then writes fails at once when another
+    writer is active; one that takes the write lock up front waits for it
+    (busy_timeout), so concurrent loads queue instead of failing.
+    """
+    writes = connection.get_execution_options().get(SQLITE_WRITES, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")

@@ -379,19 +379,21 @@ class _CopyStream:
             raise
 
     def _next_lines(self) -> str:
+        """The next batch's lines; "" only once the items are exhausted."""
         lines: list[str] = []
-        seen = 0
-        for seen, item in enumerate(islice(self._items, self._batch), start=1):
-            if isinstance(item, Rejection):
-                self._rejected.write(
-                    f"{self._load_id}\t{item.position}\t{copy_text(item.raw)}\t"
-                    f"{copy_text(item.error)}\n"
-                )
-            else:
-                lines.append(self._encode(item[1], item[0]))
+        seen = True
+        while seen and not lines:  # a batch of rejections only: read on
+            seen = False
+            for item in islice(self._items, self._batch):
+                seen = True
+                if isinstance(item, Rejection):
+                    self._rejected.write(
+                        f"{self._load_id}\t{item.position}\t{copy_text(item.raw)}\t"
+                        f"{copy_text(item.error)}\n"
+                    )
+                else:
+                    lines.append(self._encode(item[1], item[0]))
         self.rows += len(lines)
-        if seen and not lines:
-            return self._next_lines()  # a batch of rejections only: read on
         return "".join(lines)
 
     readline = read

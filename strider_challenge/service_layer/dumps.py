@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from strider_challenge.adapters.collectors import Collector
 from strider_challenge.domain.datasets import get_dataset
 from strider_challenge.domain.errors import LoadError, SourceError
@@ -151,5 +153,8 @@ def _load_file(
         )
     except LoadError as error:
         return DumpFileResult(model, file, FAILED, error=str(error))
+    except SQLAlchemyError as error:  # e.g. a lock timeout: this file fails alone
+        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        return DumpFileResult(model, file, FAILED, error=f"database: {detail}")
     status = SKIPPED if loaded.skipped_as is not None else LOADED
     return DumpFileResult(model, file, status, report=loaded)

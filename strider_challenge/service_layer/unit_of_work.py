@@ -8,6 +8,7 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine, text
 
 from strider_challenge.adapters import schema
+from strider_challenge.adapters.database import SQLITE_WRITES
 from strider_challenge.adapters.ledger import LedgerRepository
 from strider_challenge.adapters.repository import StagingRepository, repository_for
 from strider_challenge.domain.datasets import Dataset
@@ -88,7 +89,9 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         self.engine = engine
 
     def __enter__(self) -> Self:
-        self.connection: Connection = self.engine.connect()
+        self.connection: Connection = self.engine.connect().execution_options(
+            **{SQLITE_WRITES: True}
+        )
         self.transaction = self.connection.begin()
         return super().__enter__()
 

@@ -187,3 +187,27 @@ def test_the_model_lock_is_held_until_the_transaction_ends(postgres_url: str) ->
     engine.dispose()
 
     assert waited >= 0.4
+
+
+def test_a_second_sqlite_writer_waits_for_the_first(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    import threading
+    import time
+
+    from strider_challenge.adapters.database import create_database_engine
+
+    engine = create_database_engine(sqlite_url)
+    services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+    first = SqlAlchemyUnitOfWork(engine)
+    with first:
+        release = threading.Timer(0.5, first.rollback)
+        release.start()
+        started = time.monotonic()
+        report = load(engine, path)
+        waited = time.monotonic() - started
+    release.join()
+    engine.dispose()
+
+    assert waited >= 0.4 and report.counts.inserted == 1

@@ -166,3 +166,25 @@ def test_a_second_run_skips_what_was_loaded_unless_forced() -> None:
     assert again.files[0].report.skipped_as == 1
     assert {r.status for r in forced.files} == {"loaded"}
 
+
+def test_a_database_error_fails_its_file_and_the_others_still_load(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    real_load = dumps.services.load
+
+    def load(**kwargs: Any) -> Any:
+        if kwargs["dataset"].name == "stream":
+            raise OperationalError("LOCK", {}, Exception("lock timeout\nCONTEXT: x"))
+        return real_load(**kwargs)
+
+    monkeypatch.setattr(dumps.services, "load", load)
+
+    report = dumps.load_dump(dump=FakeDump(dict(GOOD)), uow=FakeUnitOfWork())
+
+    failed = [r for r in report.files if r.status == dumps.FAILED]
+    assert [(r.model, r.error) for r in failed] == [
+        ("stream", "database: lock timeout")
+    ]
+    assert sum(r.status == dumps.LOADED for r in report.files) == 5
