@@ -1,12 +1,12 @@
 """The schema's version: create or upgrade a database with the migrations."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
+
+if TYPE_CHECKING:  # alembic is imported where used: every command would pay for it
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -14,7 +14,9 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 UNVERSIONED = (("load_run", "0002"), ("movie", "0001"))
 
 
-def _config(connection: Connection) -> Config:
+def _config(connection: Connection) -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -23,6 +25,8 @@ def _config(connection: Connection) -> Config:
 
 def head_revision() -> str:
     """The newest revision the code knows."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config(None)).get_current_head()  # type: ignore
     assert head is not None
     return head
@@ -30,6 +34,8 @@ def head_revision() -> str:
 
 def current_revision(connection: Connection) -> str | None:
     """The revision the database is at: None when it has no tables of ours."""
+    from alembic.runtime.migration import MigrationContext
+
     revision = MigrationContext.configure(connection).get_current_revision()
     if revision is not None:
         return revision
@@ -43,6 +49,9 @@ def upgrade(connection: Connection, revision: str = "head") -> None:
     A database made before migrations existed is first stamped with the revision
     its tables match, so that its data is kept and upgraded in place.
     """
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+
     config = _config(connection)
     version = MigrationContext.configure(connection).get_current_revision()
     unversioned = current_revision(connection)

@@ -20,7 +20,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol, cast
 from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
-import aiohttp
 import fsspec  # type: ignore[import-untyped]
 
 from strider_challenge.domain.errors import SourceError
@@ -38,7 +37,6 @@ BLOCK_SIZE = 4 << 20
 #: The suffix of a gzip-compressed file.
 GZIP_SUFFIX = ".gz"
 #: What a transport raises when it cannot reach the bytes (not a missing file).
-TRANSPORT_ERRORS = (ConnectionError, TimeoutError, aiohttp.ClientError, ftplib.Error)
 
 
 class ByteStream(Protocol):
@@ -349,10 +347,18 @@ def without_password(url: SplitResult) -> str:
 
 def describe(error: BaseException, default: str | None = None) -> str:
     """A short reason for a transport error, as the user should read it."""
+    import aiohttp  # here, not at the top: importing it costs every command 0.2 s
+
+    transport_errors = (
+        ConnectionError,
+        TimeoutError,
+        aiohttp.ClientError,
+        ftplib.Error,
+    )
     cause = error.__cause__
     if isinstance(error, FileNotFoundError):
         # fsspec's HTTP reports any failure to stat a URL as not found, from the cause.
-        if isinstance(cause, TRANSPORT_ERRORS):
+        if isinstance(cause, transport_errors):
             return describe(cause, default)
         return "No such file"
     if isinstance(error, aiohttp.ClientResponseError):

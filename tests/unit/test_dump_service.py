@@ -172,14 +172,16 @@ def test_a_database_error_fails_its_file_and_the_others_still_load(
 ) -> None:
     from sqlalchemy.exc import OperationalError
 
-    real_load = dumps.services.load
+    from strider_challenge.service_layer import services
+
+    real_load = services.load
 
     def load(**kwargs: Any) -> Any:
         if kwargs["dataset"].name == "stream":
             raise OperationalError("LOCK", {}, Exception("lock timeout\nCONTEXT: x"))
         return real_load(**kwargs)
 
-    monkeypatch.setattr(dumps.services, "load", load)
+    monkeypatch.setattr(services, "load", load)
 
     report = dumps.load_dump(dump=FakeDump(dict(GOOD)), uow=FakeUnitOfWork())
 
