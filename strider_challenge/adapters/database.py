@@ -3,7 +3,7 @@
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from strider_challenge.domain.errors import LoadError
 
@@ -17,6 +17,12 @@ SQLITE_WRITES = "scli_writes"
 
 class DatabaseUrlError(LoadError):
     """The database URL cannot be understood."""
+
+
+def describe_database_error(error: SQLAlchemyError) -> str:
+    """One line for the user: the driver's message, without SQLAlchemy's wrapping."""
+    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    return f"database: {detail}"
 
 
 def normalise_url(url: str) -> URL:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
+from strider_challenge.adapters.database import describe_database_error
 from strider_challenge.domain.errors import LoadError, TooManyRejectsError
 
 #: Exit codes, as documented in `scli load --help` and the README.
@@ -108,8 +109,7 @@ def clean_errors() -> Iterator[None]:
     except LoadError as error:
         raise fail(str(error)) from None
     except SQLAlchemyError as error:
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        raise fail(f"database: {detail}") from None
+        raise fail(describe_database_error(error)) from None
 
 
 def shown(url: str) -> str:

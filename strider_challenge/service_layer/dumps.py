@@ -6,6 +6,7 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from strider_challenge.adapters.collectors import Collector
+from strider_challenge.adapters.database import describe_database_error
 from strider_challenge.domain.datasets import get_dataset
 from strider_challenge.domain.errors import LoadError, SourceError
 from strider_challenge.service_layer import services
@@ -154,7 +155,6 @@ def _load_file(
     except LoadError as error:
         return DumpFileResult(model, file, FAILED, error=str(error))
     except SQLAlchemyError as error:  # e.g. a lock timeout: this file fails alone
-        detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-        return DumpFileResult(model, file, FAILED, error=f"database: {detail}")
+        return DumpFileResult(model, file, FAILED, error=describe_database_error(error))
     status = SKIPPED if loaded.skipped_as is not None else LOADED
     return DumpFileResult(model, file, status, report=loaded)
