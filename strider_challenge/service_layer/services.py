@@ -4,6 +4,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import chain
 from typing import Any
 
 from pydantic import ValidationError
@@ -219,7 +220,7 @@ def _items(
     if first is None:
         return
     _check_shape(dataset, collector.source, first)
-    for record in _chain_first(first, records):
+    for record in chain([first], records):
         report.rows_read += 1
         if on_progress and report.rows_read % PROGRESS_EVERY == 0:
             on_progress(report.rows_read)
@@ -233,13 +234,6 @@ def _items(
             except MappingError as unmappable:
                 error = str(unmappable)
         yield _reject(report, record, error, max_rejects)
-
-
-def _chain_first(
-    first: SourceRecord, rest: Iterator[SourceRecord]
-) -> Iterator[SourceRecord]:
-    yield first
-    yield from rest
 
 
 def _reject(
