@@ -25,6 +25,7 @@ from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     LOAD_EXIT_CODES,
     DatabaseUrl,
+    MaxRejects,
     OneLineErrorGroup,
     Quiet,
     choice,
@@ -172,15 +173,7 @@ def load(
             "load an empty full dump (every record is marked deleted).",
         ),
     ] = False,
-    max_rejects: Annotated[
-        int | None,
-        typer.Option(
-            "--max-rejects",
-            min=0,
-            metavar="N",
-            help="Abort and roll back when more than N records are rejected.",
-        ),
-    ] = None,
+    max_rejects: MaxRejects = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     quiet: Quiet = False,
 ) -> None:

@@ -60,6 +60,16 @@ DatabaseUrl = Annotated[
         help="SQLAlchemy URL of the database: sqlite:///FILE or postgresql://...",
     ),
 ]
+MaxRejects = Annotated[
+    int | None,
+    typer.Option(
+        "--max-rejects",
+        min=0,
+        metavar="N",
+        help="A load (each file of a dump) with more than N rejected records "
+        "fails and rolls back.",
+    ),
+]
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")
 ]

@@ -24,6 +24,7 @@ from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     EXIT_USAGE,
     DatabaseUrl,
+    MaxRejects,
     Quiet,
     clean_errors,
     fail,
@@ -79,15 +80,7 @@ def load_dump(
             "--force", help="Load even the files whose bytes were already loaded."
         ),
     ] = False,
-    max_rejects: Annotated[
-        int | None,
-        typer.Option(
-            "--max-rejects",
-            min=0,
-            metavar="N",
-            help="A file with more than N rejected records fails (and rolls back).",
-        ),
-    ] = None,
+    max_rejects: MaxRejects = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     quiet: Quiet = False,
 ) -> None:
