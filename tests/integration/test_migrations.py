@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from strider_challenge.adapters import schema
 from strider_challenge.adapters.collectors import COLLECTORS
+from strider_challenge.adapters.database import create_database_engine
 from strider_challenge.domain.datasets import DATASETS
 from strider_challenge.service_layer import services
 from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
@@ -160,3 +161,32 @@ def test_every_migration_can_be_undone_and_redone(engine: Engine) -> None:
 
     current, head = services.schema_status(uow=SqlAlchemyUnitOfWork(engine))
     assert current == head == schema.head_revision()
+
+
+@pytest.mark.postgres
+def test_postgresql_keeps_room_on_each_page_of_the_current_tables(
+    postgres_url: str,
+) -> None:
+    from alembic import command
+
+    engine = create_database_engine(postgres_url)
+    options = (
+        "SELECT relname, reloptions FROM pg_class WHERE relkind = 'r' AND relname IN"
+        " ('movie', 'user', 'stream', 'author', 'book', 'review', 'stream_history')"
+    )
+    try:
+        services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+        with engine.connect() as connection:
+            created = dict(connection.execute(sa.text(options)).all())
+        with engine.begin() as connection:
+            command.downgrade(schema._config(connection), "0004")
+        with engine.connect() as connection:
+            undone = dict(connection.execute(sa.text(options)).all())
+    finally:
+        engine.dispose()
+
+    assert created == {
+        **{t: ["fillfactor=50"] for t in DATASETS},
+        "stream_history": None,  # versions are closed once, not rewritten
+    }
+    assert set(undone.values()) == {None}
