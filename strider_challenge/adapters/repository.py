@@ -71,6 +71,40 @@ class StagingRepository(ABC):
             How many rows were staged, duplicates included.
         """
 
+    #: Whether the staging table is read in key order at no cost (it is keyed).
+    staged_in_key_order = False
+
+    @abstractmethod
+    def _rebuildable_indexes(self, table: str) -> list[tuple[str, str]]:
+        """The statements that drop and create each index a table can lose a while."""
+
+    def _holds_rows(self, table: str) -> bool:
+        return bool(
+            self.connection.exec_driver_sql(
+                f"SELECT EXISTS (SELECT 1 FROM {self.quote(table)})"
+            ).scalar_one()
+        )
+
+    @contextmanager
+    def _indexes_built_after(self, table: str) -> Iterator[None]:
+        """Drop an empty table's indexes for the merge, and build them once it is done.
+
+        Building an index sorts the rows once, where inserting them into a live index
+        walks it once per row: the first load of a million streams writes them in
+        half the time. The indexes come back with their own names and definitions in
+        the same transaction, so no other session ever sees them missing (the table
+        stays locked until the load commits; it held nothing).
+        """
+        if self._holds_rows(table):
+            yield
+            return
+        indexes = self._rebuildable_indexes(table)
+        for drop, _ in indexes:
+            self.connection.exec_driver_sql(drop)
+        yield
+        for _, create in indexes:
+            self.connection.exec_driver_sql(create)
+
     @abstractmethod
     def _deduplicate(self, staged: int) -> int:
         """Keep the last staged row of each key; return how many keys remain."""
@@ -87,12 +121,20 @@ class StagingRepository(ABC):
             as_of: the dump's effective time.
             full: the staged rows are the whole dataset: mark the others deleted.
         """
-        return self._merge(staged, as_of=as_of, full=full, in_key_order=True)
+        first = not self._holds_rows(self.dataset.table_name)
+        with self._indexes_built_after(self.dataset.table_name):
+            with self._indexes_built_after(self.dataset.history.name):
+                return self._merge(
+                    staged,
+                    as_of=as_of,
+                    full=full,
+                    in_key_order=self.staged_in_key_order or not first,
+                )
 
     def _merge(
         self, staged: int, *, as_of: datetime, full: bool, in_key_order: bool
     ) -> MergeCounts:
-        """`merge`; `in_key_order`: insert new rows sorted as the table's index is."""
+        """`merge`; `in_key_order`: insert new rows sorted as the table's key is."""
         distinct = self._deduplicate(staged)
         self._create_classified()
         actions = {
@@ -225,23 +267,25 @@ class StagingRepository(ABC):
 
 
 class SqliteStagingRepository(StagingRepository):
-    """Batched inserts into a keyed temporary table.
+    """Batched inserts into a temporary table, then sorted into a keyed one.
 
-    The staging table's primary key makes `INSERT OR REPLACE` keep the last row of
-    each key, so duplicates are settled while staging, and the merge reads it in key
-    order, which is the cheap order for the target's index.
+    Rows are first appended in file order, which SQLite does at the speed of its
+    file writes. One sorted `INSERT OR REPLACE` then moves them into the keyed
+    staging table: the last row of each key wins, and the merge reads the rows in
+    key order, the cheap order for the target's index. Inserting straight into the
+    keyed table put every row at a random place in its B-tree: twice as slow.
     """
 
     def stage(self, items: Iterable[Item], *, load_id: int) -> int:
         """Insert the rows in batches; store each batch's rejections after it."""
-        self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{self.staging}")
+        for table in (self.staging, self.appended):
+            self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
         self.connection.exec_driver_sql(
-            f"CREATE TEMP TABLE {self.staging} ({self.column_list}, _seq INTEGER, "
-            f"PRIMARY KEY ({self.key_list})) WITHOUT ROWID"
+            f"CREATE TEMP TABLE {self.appended} ({self.column_list}, _seq INTEGER)"
         )
         placeholders = ", ".join("?" for _ in range(len(self.dataset.columns) + 1))
         statement = (
-            f"INSERT OR REPLACE INTO {self.staging} ({self.column_list}, _seq) "
+            f"INSERT INTO {self.appended} ({self.column_list}, _seq) "
             f"VALUES ({placeholders})"
         )
         encode = sqlite_params_encoder(self.dataset)
@@ -256,12 +300,34 @@ class SqliteStagingRepository(StagingRepository):
             self._store_rejections(rejected, load_id)
         return staged
 
+    staged_in_key_order = True
+
+    def _rebuildable_indexes(self, table: str) -> list[tuple[str, str]]:
+        """The indexes created by statements (a key's own index cannot be dropped)."""
+        indexes = self.connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+            " AND tbl_name = ? AND sql IS NOT NULL",
+            (table,),
+        ).all()
+        return [(f"DROP INDEX {self.quote(name)}", sql) for name, sql in indexes]
+
+    @property
+    def appended(self) -> str:
+        """The table rows are appended to, in file order."""
+        return self.quote(f"_appended_{self.dataset.table_name}")
+
     def _deduplicate(self, staged: int) -> int:
-        return int(
-            self.connection.exec_driver_sql(
-                f"SELECT count(*) FROM {self.staging}"
-            ).scalar_one()
+        run = self.connection.exec_driver_sql
+        run(
+            f"CREATE TEMP TABLE {self.staging} ({self.column_list}, _seq INTEGER, "
+            f"PRIMARY KEY ({self.key_list})) WITHOUT ROWID"
         )
+        run(
+            f"INSERT OR REPLACE INTO {self.staging} SELECT * FROM {self.appended}"
+            f" ORDER BY {self.key_list}, _seq"
+        )
+        run(f"DROP TABLE temp.{self.appended}")
+        return int(run(f"SELECT count(*) FROM {self.staging}").scalar_one())
 
     def _create_classified(self) -> None:
         keys = self.key_list
@@ -272,6 +338,7 @@ class SqliteStagingRepository(StagingRepository):
         differs = " OR ".join(f"t.{c} IS NOT s.{c}" for c in self.values)
         self.connection.exec_driver_sql(
             f"INSERT INTO _classified {self._classify_select(differs)}"
+            f" ORDER BY {', '.join(f's.{c}' for c in self.dataset.key)}"
         )
 
     def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
@@ -326,60 +393,35 @@ class PostgresStagingRepository(StagingRepository):
                 )
         return stream.rows
 
-    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
-        """Merge as the base class does; an empty table gets its indexes at the end."""
+    def _rebuildable_indexes(self, table: str) -> list[tuple[str, str]]:
+        """Every index: a key's own index goes and comes back with its constraint."""
         run = self.connection.exec_driver_sql
-        run("SET LOCAL maintenance_work_mem = '256MB'")
-        first = not run(f"SELECT EXISTS (SELECT FROM {self.target})").scalar_one()
-        with self._indexes_built_after(self.dataset.table_name):
-            with self._indexes_built_after(self.dataset.history.name):
-                return self._merge(
-                    staged, as_of=as_of, full=full, in_key_order=not first
-                )
-
-    @contextmanager
-    def _indexes_built_after(self, table: str) -> Iterator[None]:
-        """Drop an empty table's indexes for the merge, and build them once it is done.
-
-        Building an index sorts the rows once, where inserting them into a live index
-        walks it once per row: the first load of a million streams writes its table
-        and history in half the time. The indexes come back with their own names and
-        definitions in the same transaction, so no other session ever sees them
-        missing (the table stays locked until the load commits; it held nothing).
-        """
-        run = self.connection.exec_driver_sql
-        name = {"table": self.quote(table)}
-        if run(f"SELECT EXISTS (SELECT FROM {name['table']})").scalar_one():
-            yield
-            return
+        quoted = self.quote(table)
         constraints = run(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
             " WHERE conrelid = %(table)s::regclass AND contype IN ('p', 'u')",
-            name,
+            {"table": quoted},
         ).all()
         indexes = run(
             "SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)"
             " FROM pg_index WHERE indrelid = %(table)s::regclass AND NOT EXISTS"
             " (SELECT FROM pg_constraint WHERE conindid = indexrelid)",
-            name,
+            {"table": quoted},
         ).all()
-        for constraint, _ in constraints:
-            run(f"ALTER TABLE {name['table']} DROP CONSTRAINT {self.quote(constraint)}")
-        for index, _ in indexes:
-            run(f"DROP INDEX {index}")
-        yield
-        for constraint, definition in constraints:
-            run(
-                f"ALTER TABLE {name['table']} ADD CONSTRAINT {self.quote(constraint)}"
-                f" {definition}"
+        alter = f"ALTER TABLE {quoted}"
+        return [
+            (
+                f"{alter} DROP CONSTRAINT {self.quote(constraint)}",
+                f"{alter} ADD CONSTRAINT {self.quote(constraint)} {definition}",
             )
-        for _, definition in indexes:
-            run(definition)
+            for constraint, definition in constraints
+        ] + [(f"DROP INDEX {index}", definition) for index, definition in indexes]
 
     def _deduplicate(self, staged: int) -> int:
         run = self.connection.exec_driver_sql
         run(f"ANALYZE {self.staging}")
         run("SET LOCAL work_mem = '256MB'")
+        run("SET LOCAL maintenance_work_mem = '256MB'")  # for index builds
         distinct = int(
             run(
                 f"SELECT count(*) FROM (SELECT DISTINCT {self.key_list} "
