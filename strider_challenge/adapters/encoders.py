@@ -1,7 +1,7 @@
 """How a row's Python values are written for each database's bulk path.
 
-PostgreSQL gets lines in COPY text format; SQLite gets bound parameters.
-Both must store exactly what the ORM would read back as the same value.
+PostgreSQL gets lines in COPY's CSV format (`NULL 'null'`); SQLite gets bound
+parameters. Both must store exactly what the ORM would read back as the same value.
 """
 
 import json
@@ -16,8 +16,11 @@ from strider_challenge.domain.columns import Instant, sqlite_instant
 from strider_challenge.domain.datasets import Dataset
 from strider_challenge.domain.mappers import Row
 
-#: Turns a mapped row and its source position into one COPY text line.
-LineEncoder = Callable[[Row, int], str]
+#: Turns a mapped row and its source position into one COPY CSV line.
+LineEncoder = Callable[[Row, int], bytes]
+
+#: The options of the COPY that reads those lines.
+COPY_CSV = "(FORMAT csv, NULL 'null')"
 
 #: Turns a mapped row and its source position into SQLite parameters.
 ParamsEncoder = Callable[[Row, int], tuple[Any, ...]]
@@ -64,12 +67,16 @@ def _kind(column: Column[Any]) -> str:
     return "text"
 
 
+def _csv_text(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
 _COPY: dict[str, Callable[[Any], str]] = {
     "instant": _json_text,
     "date": _json_text,
-    "json": lambda value: copy_text(canonical_json(value)),
+    "json": lambda value: _csv_text(canonical_json(value)),
     "number": repr,
-    "text": copy_text,
+    "text": _csv_text,
 }
 
 _SQLITE: dict[str, Callable[[Any], Any]] = {
@@ -88,19 +95,38 @@ def _columns(dataset: Dataset[Any]) -> list[Column[Any]]:
     return [table.columns[name] for name in dataset.columns]
 
 
+def _kinds(dataset: Dataset[Any]) -> list[tuple[str, str]]:
+    return [(column.name, _kind(column)) for column in _columns(dataset)]
+
+
 def copy_line_encoder(dataset: Dataset[Any]) -> LineEncoder:
-    """A function writing a row as a COPY text line: the columns, then the position."""
+    """A function writing a row as a COPY CSV line: the columns, then the position.
+
+    A JSON array of the values, brackets off, is that line whenever it holds no
+    backslash: strings are double-quoted, nulls are `null`, numbers and ISO 8601
+    instants are written as COPY reads them. pydantic's serializer writes it in one
+    call, three times as fast as encoding value by value; a line whose JSON has a
+    backslash (an escaped quote or control character) is encoded value by value.
+    """
+    names = list(dataset.columns)
     pairs = []
     for column in _columns(dataset):
         encode = _COPY[_kind(column)]
         if column.nullable:
-            encode = _nullable(encode, "\\N")
+            encode = _nullable(encode, "null")
         pairs.append((column.name, encode))
+    documents = [name for name, kind in _kinds(dataset) if kind == "json"]
 
-    def encode_line(row: Row, position: int) -> str:
+    def encode_line(row: Row, position: int) -> bytes:
+        values = [row[name] for name in names]
+        values.append(position)
+        if not documents:
+            line = to_json(values, fallback=repr)  # the database judges the rest
+            if b"\\" not in line:
+                return line[1:-1] + b"\n"
         fields = [encode(row[name]) for name, encode in pairs]
         fields.append(str(position))
-        return "\t".join(fields) + "\n"
+        return (",".join(fields) + "\n").encode()
 
     return encode_line
 

@@ -24,6 +24,7 @@ from typing import IO, Any
 from sqlalchemy import Connection, TextClause, bindparam, insert, text
 
 from strider_challenge.adapters.encoders import (
+    COPY_CSV,
     copy_line_encoder,
     copy_text,
     sqlite_params_encoder,
@@ -376,7 +377,8 @@ class PostgresStagingRepository(StagingRepository):
             try:
                 with self._driver_cursor() as cursor:
                     cursor.copy_expert(
-                        f"COPY {self.staging} ({self.column_list}, _seq) FROM STDIN",
+                        f"COPY {self.staging} ({self.column_list}, _seq) FROM STDIN"
+                        f" {COPY_CSV}",
                         stream,
                     )
             except DatabaseError:
@@ -457,7 +459,7 @@ class _CopyStream:
     def __init__(
         self,
         items: Iterable[Item],
-        encode: Callable[[Row, int], str],
+        encode: Callable[[Row, int], bytes],
         batch: int,
         rejected: IO[str],
         load_id: int,
@@ -470,16 +472,16 @@ class _CopyStream:
         self.rows = 0
         self.error: Exception | None = None
 
-    def read(self, _size: int = -1) -> str:
+    def read(self, _size: int = -1) -> bytes:
         try:
             return self._next_lines()
         except Exception as error:
             self.error = error
             raise
 
-    def _next_lines(self) -> str:
-        """The next batch's lines; "" only once the items are exhausted."""
-        lines: list[str] = []
+    def _next_lines(self) -> bytes:
+        """The next batch's lines; empty only once the items are exhausted."""
+        lines: list[bytes] = []
         seen = True
         while seen and not lines:  # a batch of rejections only: read on
             seen = False
@@ -493,7 +495,7 @@ class _CopyStream:
                 else:
                     lines.append(self._encode(item[1], item[0]))
         self.rows += len(lines)
-        return "".join(lines)
+        return b"".join(lines)
 
     readline = read
 

@@ -128,6 +128,27 @@ def test_values_round_trip_with_their_types(db: Engine, tmp_path: Path) -> None:
     assert author.nationalities == [{"slug": "singaporeans", "label": "Singaporeans"}]
 
 
+def test_nulls_and_strings_that_look_like_them_stay_apart(
+    db: Engine, tmp_path: Path
+) -> None:
+    books = [
+        records.book("Commas, quotes and \\.", author=None, publisher="null"),
+        records.book("null", author="", publisher=" NULL "),
+        records.book("\\.", pages=None, author="N", publisher=None),
+    ]
+    load_json(db, records.write_json(tmp_path / "b.json", books), "book")
+
+    with db.connect() as connection:
+        stored = connection.execute(
+            text("SELECT title, pages, author, publisher FROM book")
+        ).all()
+    assert sorted(tuple(row) for row in stored) == [
+        ("Commas, quotes and \\.", 320, None, "null"),
+        ("\\.", None, "N", None),
+        ("null", 320, "", " NULL "),
+    ]
+
+
 def test_the_same_instant_in_another_offset_is_the_same_stream(
     db: Engine, tmp_path: Path
 ) -> None:
