@@ -66,13 +66,27 @@ PG_FRESH = "postgres fresh (scli load)"
 PG_COPY = "postgres \\copy keyed table"
 PG_RELOAD = "postgres replay unchanged"
 PG_FULL = "postgres full reload, next day"
+PG_APPEND = "postgres append, next day"
 #: The effective times of the loads: the fresh load and its replay, then the next dump.
 AS_OF = "2021-12-31T02:00:00+01:00"
 NEXT_DAY = "2022-01-01T02:00:00+01:00"
+DAY_AFTER = "2022-01-02T02:00:00+01:00"
+
+#: The viewers of the other file's streams: none of its keys is in the first file.
+OTHER_VIEWERS = "example.net"
 SQLITE_FRESH = "sqlite fresh (scli load)"
 SQLITE_IMPORT = "sqlite .import keyed table"
 PG_RSS = "postgres fresh, RSS check"
-ORDER = (PG_FRESH, PG_COPY, PG_RELOAD, PG_FULL, SQLITE_FRESH, SQLITE_IMPORT, PG_RSS)
+ORDER = (
+    PG_FRESH,
+    PG_COPY,
+    PG_RELOAD,
+    PG_FULL,
+    PG_APPEND,
+    SQLITE_FRESH,
+    SQLITE_IMPORT,
+    PG_RSS,
+)
 #: Word pools for the generator: any strings do, only their counts matter.
 MOVIE_COUNT = 500
 EMAIL_COUNT = 50_000
@@ -291,17 +305,19 @@ def count_csv_rows(path: Path) -> int:
     return max(lines - 1, 0)
 
 
-def stream_file(work_dir: Path, rows: int) -> Path:
+def stream_file(work_dir: Path, rows: int, viewers: str = "example.com") -> Path:
     """Return a stream CSV of `rows` rows, generating it unless it already exists.
 
     Args:
         work_dir: where generated files are kept between runs of the script.
         rows: how many streams the file must hold.
+        viewers: the domain of the viewers' e-mail addresses.
 
     Returns:
         The path of the file.
     """
-    path = work_dir / f"streams_{rows}.csv"
+    suffix = "" if viewers == "example.com" else f"_{viewers}"
+    path = work_dir / f"streams_{rows}{suffix}.csv"
     if path.exists() and count_csv_rows(path) == rows:
         print(f"reusing {path}", flush=True)
         return path
@@ -310,24 +326,27 @@ def stream_file(work_dir: Path, rows: int) -> Path:
     partial = path.with_suffix(".csv.partial")
     # In a child: a child's ru_maxrss starts at its parent's peak RSS (Linux carries
     # the high-water mark across fork and exec), so this process must stay small.
-    run_checked([sys.executable, __file__, "--generate", str(partial), str(rows)])
+    run_checked(
+        [sys.executable, __file__, "--generate", str(partial), str(rows), viewers]
+    )
     partial.replace(path)
     print(f"generated in {time.perf_counter() - start:.1f} s", flush=True)
     return path
 
 
-def generate(path: Path, rows: int) -> None:
+def generate(path: Path, rows: int, viewers: str) -> None:
     """Write a stream CSV with the project's generator (run in a child process).
 
     Args:
         path: where to write it.
         rows: how many streams.
+        viewers: the domain of the viewers' e-mail addresses.
     """
     write_streams(
         path,
         count=rows,
         movies=[f"Benchmark Movie {index:03d}" for index in range(MOVIE_COUNT)],
-        emails=[f"viewer{index:05d}@example.com" for index in range(EMAIL_COUNT)],
+        emails=[f"viewer{index:05d}@{viewers}" for index in range(EMAIL_COUNT)],
     )
 
 
@@ -448,12 +467,13 @@ class Bench:
         """
         return int(self.pg.run(BENCH_DATABASE, f"SELECT count(*) FROM {table}"))
 
-    def pg_run(self, path: Path, rows: int) -> None:
-        r"""Run once: `\copy` baseline, then fresh `scli load`, then unchanged reload.
+    def pg_run(self, path: Path, rows: int, other: Path) -> None:
+        r"""Run once: `\copy` baseline, fresh `scli load`, reloads, then an append.
 
         Args:
             path: the stream CSV.
             rows: its row count.
+            other: as many streams, none of them in `path`.
         """
         if "'" in str(path):
             raise BenchmarkError(f"the file path must not contain a quote: {path}")
@@ -490,6 +510,12 @@ class Bench:
         sample = self.scli_load(path, url, force=True, extra=full)
         expect_rows("postgres stream (full)", self.pg_count("stream"), rows)
         self.scenario(PG_FULL, rows, baseline=PG_COPY).samples.append(sample)
+
+        # The night after, as many new streams: the table and its indexes are live.
+        self.pg_checkpoint()
+        sample = self.scli_load(other, url, force=False, extra=["--as-of", DAY_AFTER])
+        expect_rows("postgres stream (append)", self.pg_count("stream"), 2 * rows)
+        self.scenario(PG_APPEND, rows, baseline=PG_COPY).samples.append(sample)
 
     def pg_rss_run(self, path: Path, rows: int) -> Sample:
         """Run one fresh PostgreSQL `scli load` of the larger file, for its RSS.
@@ -762,7 +788,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument(
-        "--generate", nargs=2, metavar=("PATH", "ROWS"), help=argparse.SUPPRESS
+        "--generate",
+        nargs=3,
+        metavar=("PATH", "ROWS", "DOMAIN"),
+        help=argparse.SUPPRESS,
     )
     args = parser.parse_args(argv)
     if args.rows < 1 or args.runs < 1 or args.rss_rows < 0:
@@ -781,7 +810,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = parse_args(argv)
     if args.generate:
-        generate(Path(args.generate[0]), int(args.generate[1]))
+        generate(Path(args.generate[0]), int(args.generate[1]), args.generate[2])
         return 0
     try:
         bench = Bench(args)
@@ -790,12 +819,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         do_sqlite = args.only in (None, "sqlite")
         path = stream_file(bench.work_dir, args.rows)
         rows = count_csv_rows(path)
+        other = stream_file(bench.work_dir, rows, OTHER_VIEWERS) if do_pg else path
         if bench.force:
             print("scli load has --force: the reload passes it", flush=True)
         for run in range(1, args.runs + 1):
             if do_pg:
                 print(f"run {run}/{args.runs}: postgres", flush=True)
-                bench.pg_run(path, rows)
+                bench.pg_run(path, rows, other)
             if do_sqlite:
                 print(f"run {run}/{args.runs}: sqlite", flush=True)
                 bench.sqlite_run(path, rows)
