@@ -177,11 +177,11 @@ def test_postgresql_keeps_room_on_each_page_of_the_current_tables(
     try:
         services.init_db(uow=SqlAlchemyUnitOfWork(engine))
         with engine.connect() as connection:
-            created = dict(connection.execute(sa.text(options)).all())
+            created: dict[str, Any] = dict(connection.execute(sa.text(options)).all())
         with engine.begin() as connection:
             command.downgrade(schema._config(connection), "0004")
         with engine.connect() as connection:
-            undone = dict(connection.execute(sa.text(options)).all())
+            undone: dict[str, Any] = dict(connection.execute(sa.text(options)).all())
     finally:
         engine.dispose()
 
