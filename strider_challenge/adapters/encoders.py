@@ -95,18 +95,16 @@ def _columns(dataset: Dataset[Any]) -> list[Column[Any]]:
     return [table.columns[name] for name in dataset.columns]
 
 
-def _kinds(dataset: Dataset[Any]) -> list[tuple[str, str]]:
-    return [(column.name, _kind(column)) for column in _columns(dataset)]
-
-
 def copy_line_encoder(dataset: Dataset[Any]) -> LineEncoder:
     """A function writing a row as a COPY CSV line: the columns, then the position.
 
     A JSON array of the values, brackets off, is that line whenever it holds no
     backslash: strings are double-quoted, nulls are `null`, numbers and ISO 8601
     instants are written as COPY reads them. pydantic's serializer writes it in one
-    call, three times as fast as encoding value by value; a line whose JSON has a
-    backslash (an escaped quote or control character) is encoded value by value.
+    call, three times as fast as encoding value by value. A line whose JSON has a
+    backslash (an escaped quote or control character), and every row of a dataset
+    with a document column (which JSON would nest, not quote), is encoded value by
+    value.
     """
     names = list(dataset.columns)
     pairs = []
@@ -115,7 +113,7 @@ def copy_line_encoder(dataset: Dataset[Any]) -> LineEncoder:
         if column.nullable:
             encode = _nullable(encode, "null")
         pairs.append((column.name, encode))
-    documents = [name for name, kind in _kinds(dataset) if kind == "json"]
+    documents = any(_kind(column) == "json" for column in _columns(dataset))
 
     def encode_line(row: Row, position: int) -> bytes:
         values = [row[name] for name in names]
