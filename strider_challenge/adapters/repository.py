@@ -61,6 +61,7 @@ class StagingRepository(ABC):
         self.staging = quote(f"_staging_{dataset.table_name}")
         self.column_list = ", ".join(quote(c) for c in dataset.columns)
         self.key_list = ", ".join(quote(c) for c in dataset.key)
+        self.staged_keys = ", ".join(f"s.{quote(c)}" for c in dataset.key)
         self.key_match = " AND ".join(
             f"t.{quote(c)} = s.{quote(c)}" for c in dataset.key
         )
@@ -87,8 +88,10 @@ class StagingRepository(ABC):
         )
 
     @contextmanager
-    def _indexes_built_after(self, table: str) -> Iterator[None]:
+    def _indexes_built_after(self, table: str) -> Iterator[bool]:
         """Drop an empty table's indexes for the merge, and build them once it is done.
+
+        Yields whether the table was empty.
 
         Building an index sorts the rows once, where inserting them into a live index
         walks it once per row: the first load of a million streams writes them in
@@ -97,12 +100,12 @@ class StagingRepository(ABC):
         stays locked until the load commits; it held nothing).
         """
         if self._holds_rows(table):
-            yield
+            yield False
             return
         indexes = self._rebuildable_indexes(table)
         for drop, _ in indexes:
             self.connection.exec_driver_sql(drop)
-        yield
+        yield True
         for _, create in indexes:
             self.connection.exec_driver_sql(create)
 
@@ -122,8 +125,7 @@ class StagingRepository(ABC):
             as_of: the dump's effective time.
             full: the staged rows are the whole dataset: mark the others deleted.
         """
-        first = not self._holds_rows(self.dataset.table_name)
-        with self._indexes_built_after(self.dataset.table_name):
+        with self._indexes_built_after(self.dataset.table_name) as first:
             with self._indexes_built_after(self.dataset.history.name):
                 return self._merge(
                     staged,
@@ -159,10 +161,9 @@ class StagingRepository(ABC):
         )
 
     def _classify_select(self, differs: str) -> str:
-        keys = ", ".join(f"s.{self.quote(c)}" for c in self.dataset.key)
         first_key = self.quote(self.dataset.key[0])
         return (
-            f"SELECT {keys}, CASE"
+            f"SELECT {self.staged_keys}, CASE"
             f" WHEN t.{first_key} IS NULL THEN 'new'"
             f" WHEN t.deleted_at IS NOT NULL THEN 'back'"
             f" WHEN {differs} THEN 'changed'"
@@ -181,10 +182,9 @@ class StagingRepository(ABC):
         target, history, staging = self.target, self.history, self.staging
         columns = self.column_list
         picked = ", ".join(f"s.{self.quote(c)}" for c in self.dataset.columns)
-        keys = ", ".join(f"s.{self.quote(c)}" for c in self.dataset.key)
         assignments = ", ".join(f"{c} = s.{c}" for c in self.values)
         # In index order, a live index is visited page by page, not at random.
-        order = f" ORDER BY {keys}" if in_key_order else ""
+        order = f" ORDER BY {self.staged_keys}" if in_key_order else ""
         statements = [
             # A version opened at this very time is superseded by this dump...
             f"DELETE FROM {history} WHERE valid_from = :t AND EXISTS"
@@ -339,7 +339,7 @@ class SqliteStagingRepository(StagingRepository):
         differs = " OR ".join(f"t.{c} IS NOT s.{c}" for c in self.values)
         self.connection.exec_driver_sql(
             f"INSERT INTO _classified {self._classify_select(differs)}"
-            f" ORDER BY {', '.join(f's.{c}' for c in self.dataset.key)}"
+            f" ORDER BY {self.staged_keys}"
         )
 
     def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
