@@ -32,6 +32,7 @@ from strider_challenge.entrypoints.common import (
     clean_errors,
     metavar,
     parse_instant,
+    print_rejections,
     shown,
 )
 from strider_challenge.service_layer import services
@@ -213,7 +214,7 @@ def load(
     if not quiet:
         typer.echo(_summary(report))
     if report.rejected:
-        _print_rejections(report, source.position_unit)
+        print_rejections(report, source.position_unit)
 
 
 @contextmanager
@@ -253,16 +254,6 @@ def _summary(report: services.LoadReport) -> str:
         f"deleted {counts.deleted:,}, undeleted {counts.undeleted:,} "
         f"in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s)"
     )
-
-
-def _print_rejections(report: services.LoadReport, unit: str) -> None:
-    typer.echo(
-        f"{report.model}: {report.rejected:,} record(s) rejected, not loaded "
-        f"(all in rejected_record, load_id {report.run_id}); the first:",
-        err=True,
-    )
-    for sample in report.samples:
-        typer.echo(f"  {unit} {sample.position}: {sample.error}", err=True)
 
 
 class RunsFormat(str, Enum):

@@ -4,7 +4,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy.engine import make_url
@@ -13,6 +13,9 @@ from typer.core import TyperGroup
 
 from strider_challenge.adapters.database import describe_database_error
 from strider_challenge.domain.errors import LoadError, TooManyRejectsError
+
+if TYPE_CHECKING:  # the service layer is imported by the commands that run it
+    from strider_challenge.service_layer.services import LoadReport
 
 #: Exit codes, as documented in `scli load --help` and the README.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TOO_MANY_REJECTS = 0, 1, 2, 3
@@ -125,3 +128,20 @@ def clean_errors() -> Iterator[None]:
 def shown(url: str) -> str:
     """The URL without its password, for messages."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def print_rejections(report: "LoadReport", unit: str, of: str = "") -> None:
+    """On stderr: how many records a load refused, and the first few with positions.
+
+    Args:
+        report: the load's report.
+        unit: what a position counts (`line`, `index`).
+        of: words after "record(s)", e.g. " of reviews.json".
+    """
+    typer.echo(
+        f"{report.model}: {report.rejected:,} record(s){of} rejected, not loaded "
+        f"(all in rejected_record, load_id {report.run_id}); the first:",
+        err=True,
+    )
+    for sample in report.samples:
+        typer.echo(f"  {unit} {sample.position}: {sample.error}", err=True)

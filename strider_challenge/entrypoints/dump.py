@@ -28,6 +28,7 @@ from strider_challenge.entrypoints.common import (
     Quiet,
     clean_errors,
     fail,
+    print_rejections,
 )
 from strider_challenge.service_layer import dumps
 from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
@@ -151,10 +152,4 @@ def _print_rejections(result: dumps.DumpFileResult) -> None:
     if loaded is None or result.status != dumps.LOADED or not loaded.rejected:
         return
     unit = COLLECTORS[infer_collector(result.file) or "json"].position_unit
-    typer.echo(
-        f"{result.model}: {loaded.rejected:,} record(s) of {result.file} rejected, "
-        f"not loaded (all in rejected_record, load_id {loaded.run_id}); the first:",
-        err=True,
-    )
-    for sample in loaded.samples:
-        typer.echo(f"  {unit} {sample.position}: {sample.error}", err=True)
+    print_rejections(loaded, unit, of=f" of {result.file}")
