@@ -10,12 +10,6 @@ from tests.conftest import SAMPLE_DATA
 from tests.e2e.helpers import AS_OF, DATA_TABLES, LOADS, scli, snapshot
 
 
-@pytest.fixture
-def ready(database_url: str) -> str:
-    assert scli(database_url, "init-db").exit_code == 0
-    return database_url
-
-
 def test_help_lists_every_command() -> None:
     result = scli("sqlite://", "--help")
 

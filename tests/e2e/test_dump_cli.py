@@ -18,12 +18,6 @@ def row(table: str, model: str) -> list[str]:
 
 
 @pytest.fixture
-def ready(database_url: str) -> str:
-    assert scli(database_url, "init-db").exit_code == 0
-    return database_url
-
-
-@pytest.fixture
 def dump(tmp_path: Path) -> Path:
     root = tmp_path / "dump"
     make_dump(root)

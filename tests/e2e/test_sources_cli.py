@@ -14,12 +14,6 @@ from tests.e2e.helpers import scli, snapshot
 from tests.servers import row_counts
 
 
-@pytest.fixture
-def ready(database_url: str) -> str:
-    assert scli(database_url, "init-db").exit_code == 0
-    return database_url
-
-
 def test_the_collector_is_inferred_from_the_file_name(
     ready: str, tmp_path: Path
 ) -> None:

@@ -26,12 +26,6 @@ from tests.servers import (
 
 
 @pytest.fixture
-def ready(database_url: str) -> str:
-    assert scli(database_url, "init-db").exit_code == 0
-    return database_url
-
-
-@pytest.fixture
 def dump(tmp_path: Path) -> Path:
     root = tmp_path / "served"
     make_dump(root)
