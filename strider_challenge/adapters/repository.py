@@ -399,6 +399,7 @@ class PostgresStagingRepository(StagingRepository):
     def _rebuildable_indexes(self, table: str) -> list[tuple[str, str]]:
         """Every index: a key's own index goes and comes back with its constraint."""
         run = self.connection.exec_driver_sql
+        run("SET LOCAL maintenance_work_mem = '256MB'")  # sort room for the builds
         quoted = self.quote(table)
         constraints = run(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
@@ -424,7 +425,6 @@ class PostgresStagingRepository(StagingRepository):
         run = self.connection.exec_driver_sql
         run(f"ANALYZE {self.staging}")
         run("SET LOCAL work_mem = '256MB'")
-        run("SET LOCAL maintenance_work_mem = '256MB'")  # for index builds
         distinct = int(
             run(
                 f"SELECT count(*) FROM (SELECT DISTINCT {self.key_list} "
