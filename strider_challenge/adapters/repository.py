@@ -126,13 +126,39 @@ class StagingRepository(ABC):
             full: the staged rows are the whole dataset: mark the others deleted.
         """
         with self._indexes_built_after(self.dataset.table_name) as first:
-            with self._indexes_built_after(self.dataset.history.name):
+            with self._indexes_built_after(self.dataset.history.name) as no_history:
+                if first and no_history:
+                    return self._first_merge(staged, as_of=as_of)
                 return self._merge(
                     staged,
                     as_of=as_of,
                     full=full,
                     in_key_order=self.staged_in_key_order or not first,
                 )
+
+    def _first_merge(self, staged: int, *, as_of: datetime) -> MergeCounts:
+        """`merge` into a table and history that hold nothing: every record is new.
+
+        Nothing to compare, update or mark deleted, so the staged rows are copied
+        into both tables as they are, without classifying them first.
+        """
+        distinct = self._deduplicate(staged)
+        columns = self.column_list
+        for statement in (
+            f"INSERT INTO {self.history} ({columns}, valid_from)"
+            f" SELECT {columns}, :t FROM {self.staging}",
+            f"INSERT INTO {self.target} ({columns}, first_seen_at, last_seen_at)"
+            f" SELECT {columns}, :t, :t FROM {self.staging}",
+        ):
+            self.connection.execute(self._timed(statement), {"t": as_of})
+        return MergeCounts(
+            inserted=distinct,
+            updated=0,
+            unchanged=0,
+            duplicates=staged - distinct,
+            deleted=0,
+            undeleted=0,
+        )
 
     def _merge(
         self, staged: int, *, as_of: datetime, full: bool, in_key_order: bool
