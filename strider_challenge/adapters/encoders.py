@@ -7,6 +7,7 @@ parameters. Both must store exactly what the ORM would read back as the same val
 import json
 from collections.abc import Callable
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from pydantic_core import to_json
@@ -106,7 +107,7 @@ def copy_line_encoder(dataset: Dataset[Any]) -> LineEncoder:
     with a document column (which JSON would nest, not quote), is encoded value by
     value.
     """
-    names = list(dataset.columns)
+    pick = itemgetter(*dataset.columns)
     pairs = []
     for column in _columns(dataset):
         encode = _COPY[_kind(column)]
@@ -116,9 +117,8 @@ def copy_line_encoder(dataset: Dataset[Any]) -> LineEncoder:
     documents = any(_kind(column) == "json" for column in _columns(dataset))
 
     def encode_line(row: Row, position: int) -> bytes:
-        values = [row[name] for name in names]
-        values.append(position)
         if not documents:
+            values = (*pick(row), position)
             line = to_json(values, fallback=repr)  # the database judges the rest
             if b"\\" not in line:
                 return line[1:-1] + b"\n"
@@ -131,19 +131,17 @@ def copy_line_encoder(dataset: Dataset[Any]) -> LineEncoder:
 
 def sqlite_params_encoder(dataset: Dataset[Any]) -> ParamsEncoder:
     """A function turning a row into SQLite parameters: columns, then the position."""
-    plain: list[str] = []
-    converted: list[tuple[int, str, Callable[[Any], Any]]] = []
+    pick = itemgetter(*dataset.columns)
+    converted: list[tuple[int, Callable[[Any], Any]]] = []
     for index, column in enumerate(_columns(dataset)):
-        plain.append(column.name)
         encode = _SQLITE.get(_kind(column))
         if encode is not None:
-            converted.append((index, column.name, _nullable(encode, None)))
+            converted.append((index, _nullable(encode, None)))
 
     def encode_params(row: Row, position: int) -> tuple[Any, ...]:
-        values = [row[name] for name in plain]
-        for index, name, encode in converted:
-            values[index] = encode(row[name])
-        values.append(position)
+        values = [*pick(row), position]
+        for index, encode in converted:
+            values[index] = encode(values[index])
         return tuple(values)
 
     return encode_params
