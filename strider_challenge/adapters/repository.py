@@ -114,8 +114,13 @@ class StagingRepository(ABC):
         """Keep the last staged row of each key; return how many keys remain."""
 
     @abstractmethod
-    def _create_classified(self) -> None:
-        """Create `_classified`: each staged key and what the merge does with it."""
+    def _create_classified(self, full: bool) -> None:
+        """Create `_classified`: each staged key and what the merge does with it.
+
+        Args:
+            full: the load is a full dump; a database that finds the absent keys in
+                the same join also classifies them, as `absent`.
+        """
 
     def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
         """Merge the staged rows into the table and its history, effective `as_of`.
@@ -165,7 +170,7 @@ class StagingRepository(ABC):
     ) -> MergeCounts:
         """`merge`; `in_key_order`: insert new rows sorted as the table's key is."""
         distinct = self._deduplicate(staged)
-        self._create_classified()
+        self._create_classified(full)
         actions = {
             str(action): int(count)
             for action, count in self.connection.exec_driver_sql(
@@ -186,16 +191,30 @@ class StagingRepository(ABC):
             undeleted=back,
         )
 
-    def _classify_select(self, differs: str) -> str:
+    def _classify_select(self, differs: str, *, absent: bool = False) -> str:
+        """Classify each staged key by joining the staging table to the table.
+
+        With `absent`, a full join also yields the table's current keys that were
+        not staged, classified `absent`: the anti-join a full dump needs, for free.
+        """
         first_key = self.quote(self.dataset.key[0])
+        keys, join, lacking, where = self.staged_keys, "LEFT JOIN", "", ""
+        if absent:
+            keys = ", ".join(
+                f"COALESCE(s.{c}, t.{c}) AS {c}"
+                for c in map(self.quote, self.dataset.key)
+            )
+            join = "FULL JOIN"
+            lacking = f" WHEN s.{first_key} IS NULL THEN 'absent'"
+            where = f" WHERE s.{first_key} IS NOT NULL OR t.deleted_at IS NULL"
         return (
-            f"SELECT {self.staged_keys}, CASE"
+            f"SELECT {keys}, CASE{lacking}"
             f" WHEN t.{first_key} IS NULL THEN 'new'"
             f" WHEN t.deleted_at IS NOT NULL THEN 'back'"
             f" WHEN {differs} THEN 'changed'"
             f" ELSE 'same' END AS action"
-            f" FROM {self.staging} AS s LEFT JOIN {self.target} AS t"
-            f" ON {self.key_match}"
+            f" FROM {self.staging} AS s {join} {self.target} AS t"
+            f" ON {self.key_match}{where}"
         )
 
     def _matches(self, left: str, right: str) -> str:
@@ -223,37 +242,63 @@ class StagingRepository(ABC):
             # ... and every record that is not the same opens a version.
             f"INSERT INTO {history} ({columns}, valid_from)"
             f" SELECT {picked}, :t FROM {self.staging} AS s JOIN _classified AS c"
-            f" ON {self._matches('s', 'c')} WHERE c.action <> 'same'",
+            f" ON {self._matches('s', 'c')}"
+            " WHERE c.action IN ('new', 'changed', 'back')",
             f"UPDATE {target} SET {assignments}, last_seen_at = :t, deleted_at = NULL"
             f" FROM {staging} AS s JOIN _classified AS c ON {self._matches('s', 'c')}"
             f" WHERE {self._matches(target, 's')} AND c.action IN ('changed', 'back')",
-            f"UPDATE {target} SET last_seen_at = :t FROM _classified AS c"
-            f" WHERE {self._matches(target, 'c')} AND c.action = 'same'"
-            f" AND {target}.last_seen_at < :t",
             f"INSERT INTO {target} ({columns}, first_seen_at, last_seen_at)"
             f" SELECT {picked}, :t, :t FROM {staging} AS s JOIN _classified AS c"
             f" ON {self._matches('s', 'c')} WHERE c.action = 'new'{order}",
         ]
-        if full:
-            absent = (
-                f"valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM {staging} AS s"
-                f" WHERE {self._matches(history, 's')})"
+        if not full:  # a full dump moves them once the absent are marked
+            statements.append(
+                f"UPDATE {target} SET last_seen_at = :t FROM _classified AS c"
+                f" WHERE {self._matches(target, 'c')} AND c.action = 'same'"
+                f" AND {target}.last_seen_at < :t"
             )
-            statements += [
-                # A version that would end as it begins never was.
-                f"DELETE FROM {history} WHERE valid_from = :t AND {absent}",
-                f"UPDATE {history} SET valid_to = :t WHERE {absent}",
-            ]
         return [self._timed(statement) for statement in statements]
 
+    @abstractmethod
+    def _create_absent(self) -> None:
+        """Create `_absent`: the keys of the current records the staged rows lack."""
+
     def _mark_deleted(self, as_of: datetime) -> int:
-        target, staging = self.target, self.staging
-        statement = self._timed(
-            f"UPDATE {target} SET deleted_at = :t WHERE deleted_at IS NULL"
-            f" AND NOT EXISTS (SELECT 1 FROM {staging} AS s"
-            f" WHERE {self._matches(target, 's')})"
+        """Mark deleted what a full dump lacks; the rest of the table was seen now.
+
+        The absent keys are found with one anti-join; every record still current
+        after that is in the dump, so the records seen again are found without one.
+        """
+        target, history = self.target, self.history
+        self._create_absent()
+        absent = "EXISTS (SELECT 1 FROM _absent AS a WHERE {})".format
+        run = self.connection.execute
+        current = f"valid_to IS NULL AND {absent(self._matches(history, 'a'))}"
+        # A version that would end as it begins never was.
+        run(
+            self._timed(f"DELETE FROM {history} WHERE valid_from = :t AND {current}"),
+            {"t": as_of},
         )
-        return int(self.connection.execute(statement, {"t": as_of}).rowcount)
+        run(
+            self._timed(f"UPDATE {history} SET valid_to = :t WHERE {current}"),
+            {"t": as_of},
+        )
+        deleted = run(
+            self._timed(
+                f"UPDATE {target} SET deleted_at = :t"
+                f" WHERE {absent(self._matches(target, 'a'))}"
+            ),
+            {"t": as_of},
+        ).rowcount
+        run(
+            self._timed(
+                f"UPDATE {target} SET last_seen_at = :t"
+                " WHERE deleted_at IS NULL AND last_seen_at < :t"
+            ),
+            {"t": as_of},
+        )
+        self.connection.exec_driver_sql("DROP TABLE _absent")
+        return int(deleted)
 
     @staticmethod
     def _timed(sql: str) -> TextClause:
@@ -356,7 +401,7 @@ class SqliteStagingRepository(StagingRepository):
         run(f"DROP TABLE temp.{self.appended}")
         return int(run(f"SELECT count(*) FROM {self.staging}").scalar_one())
 
-    def _create_classified(self) -> None:
+    def _create_classified(self, full: bool) -> None:
         keys = self.key_list
         self.connection.exec_driver_sql(
             f"CREATE TEMP TABLE _classified ({keys}, action, PRIMARY KEY ({keys}))"
@@ -366,6 +411,18 @@ class SqliteStagingRepository(StagingRepository):
         self.connection.exec_driver_sql(
             f"INSERT INTO _classified {self._classify_select(differs)}"
             f" ORDER BY {self.staged_keys}"
+        )
+
+    def _create_absent(self) -> None:
+        """One anti-join: SQLite's full join would not be cheaper."""
+        keys = self.key_list
+        self.connection.exec_driver_sql(
+            f"CREATE TEMP TABLE _absent ({keys}, PRIMARY KEY ({keys})) WITHOUT ROWID"
+        )
+        self.connection.exec_driver_sql(
+            f"INSERT INTO _absent SELECT {self.key_list} FROM {self.target} AS t"
+            " WHERE t.deleted_at IS NULL AND NOT EXISTS"
+            f" (SELECT 1 FROM {self.staging} AS s WHERE {self.key_match})"
         )
 
     def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
@@ -464,15 +521,24 @@ class PostgresStagingRepository(StagingRepository):
             )
         return distinct
 
-    def _create_classified(self) -> None:
+    def _create_classified(self, full: bool) -> None:
+        """Classify with one join: a full join when the absent keys are wanted too."""
         old = ", ".join(f"t.{c}" for c in self.values)
         new = ", ".join(f"s.{c}" for c in self.values)
         differs = f"ROW({old}) IS DISTINCT FROM ROW({new})"
         self.connection.exec_driver_sql(
             "CREATE TEMP TABLE _classified ON COMMIT DROP AS "
-            + self._classify_select(differs)
+            + self._classify_select(differs, absent=full)
         )
         self.connection.exec_driver_sql("ANALYZE _classified")
+
+    def _create_absent(self) -> None:
+        """The absent keys, classified already."""
+        self.connection.exec_driver_sql(
+            f"CREATE TEMP TABLE _absent ON COMMIT DROP AS SELECT {self.key_list}"
+            " FROM _classified WHERE action = 'absent'"
+        )
+        self.connection.exec_driver_sql("ANALYZE _absent")
 
 
 class _CopyStream:
