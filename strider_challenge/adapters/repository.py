@@ -147,6 +147,22 @@ class StagingRepository(ABC):
         Nothing to compare, update or mark deleted, so the staged rows are copied
         into both tables as they are, without classifying them first.
         """
+        distinct = self._copy_first(staged, as_of)
+        return MergeCounts(
+            inserted=distinct,
+            updated=0,
+            unchanged=0,
+            duplicates=staged - distinct,
+            deleted=0,
+            undeleted=0,
+        )
+
+    def _copy_first(self, staged: int, as_of: datetime) -> int:
+        """Fill the empty history and table with the last staged row of each key.
+
+        Returns:
+            How many keys that is.
+        """
         distinct = self._deduplicate(staged)
         columns = self.column_list
         for statement in (
@@ -156,14 +172,7 @@ class StagingRepository(ABC):
             f" SELECT {columns}, :t, :t FROM {self.staging}",
         ):
             self.connection.execute(self._timed(statement), {"t": as_of})
-        return MergeCounts(
-            inserted=distinct,
-            updated=0,
-            unchanged=0,
-            duplicates=staged - distinct,
-            deleted=0,
-            undeleted=0,
-        )
+        return distinct
 
     def _merge(
         self, staged: int, *, as_of: datetime, full: bool, in_key_order: bool
@@ -425,10 +434,37 @@ class SqliteStagingRepository(StagingRepository):
             f" (SELECT 1 FROM {self.staging} AS s WHERE {self.key_match})"
         )
 
+    def _copy_first(self, staged: int, as_of: datetime) -> int:
+        """Sort the appended rows straight into the empty history, then copy it.
+
+        The history's key is the record's key and this load's time: replacing on
+        it keeps the last row of each key, as the keyed staging table would, so
+        that table is not built at all.
+        """
+        columns = self.column_list
+        run = self.connection.execute
+        run(
+            self._timed(
+                f"INSERT OR REPLACE INTO {self.history} ({columns}, valid_from)"
+                f" SELECT {columns}, :t FROM {self.appended}"
+                f" ORDER BY {self.key_list}, _seq"
+            ),
+            {"t": as_of},
+        )
+        copied = run(
+            self._timed(
+                f"INSERT INTO {self.target} ({columns}, first_seen_at, last_seen_at)"
+                f" SELECT {columns}, :t, :t FROM {self.history}"
+            ),
+            {"t": as_of},
+        )
+        return int(copied.rowcount)
+
     def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
-        """Merge as the base class does, then drop the staging table."""
+        """Merge as the base class does, then drop the staging tables."""
         counts = super().merge(staged, as_of=as_of, full=full)
-        self.connection.exec_driver_sql(f"DROP TABLE temp.{self.staging}")
+        for table in (self.staging, self.appended):
+            self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
         return counts
 
 

@@ -84,6 +84,29 @@ def test_duplicates_within_and_across_batches_keep_the_last_row(
     )
 
 
+def test_a_first_load_keeps_the_last_row_of_each_key_in_table_and_history(
+    db: Engine, tmp_path: Path, small_batches: None
+) -> None:
+    # Empty tables take a shorter path: no classification, no keyed staging (SQLite).
+    path = records.write_csv(
+        tmp_path / "a.csv",
+        "movie",
+        movies(("B", 1), ("A", 1), ("C", 1), ("B", 2), ("D", 1), ("A", 3), ("B", 4)),
+    )
+
+    report = load(db, path, mode="full")
+
+    assert report.counts == MergeCounts(inserted=4, duplicates=3)
+    assert sizes(db) == {"A": 3, "B": 4, "C": 1, "D": 1}
+    history = rows(
+        db,
+        "SELECT title, size_mb, valid_to IS NULL FROM movie_history ORDER BY title",
+    )
+    assert history == [("A", 3, 1), ("B", 4, 1), ("C", 1, 1), ("D", 1, 1)]
+    seen = rows(db, "SELECT count(*) FROM movie WHERE first_seen_at = last_seen_at")
+    assert seen == [(4,)]
+
+
 INDEXES = {
     "sqlite": "SELECT name, sql FROM sqlite_master WHERE tbl_name LIKE 'movie%'"
     " AND type = 'index' ORDER BY name",
