@@ -9,8 +9,10 @@ The merge keeps history (slowly changing dimension, type 2): each staged record 
 new, changed, back (it had been deleted) or the same as the current row. New, changed
 and returning records open a version in `<table>_history`, a changed one closes the
 previous version; the same record only moves `last_seen_at` forward. A full dump also
-marks the records it lacks as deleted and closes their versions. Every statement is
-the same on SQLite and PostgreSQL but for how rows are staged and deduplicated.
+marks the records it lacks as deleted and closes their versions. A first load, into
+a table and history that hold nothing, only copies the rows. Every statement is the
+same on SQLite and PostgreSQL but for how rows are staged and deduplicated, and how
+a full dump's absent records are found.
 """
 
 import tempfile
@@ -275,8 +277,8 @@ class StagingRepository(ABC):
     def _mark_deleted(self, as_of: datetime) -> int:
         """Mark deleted what a full dump lacks; the rest of the table was seen now.
 
-        The absent keys are found with one anti-join; every record still current
-        after that is in the dump, so the records seen again are found without one.
+        Once the absent records (`_create_absent`) are marked, every record still
+        current is in the dump, so the records seen again are found without a join.
         """
         target, history = self.target, self.history
         self._create_absent()
@@ -423,7 +425,7 @@ class SqliteStagingRepository(StagingRepository):
         )
 
     def _create_absent(self) -> None:
-        """One anti-join: SQLite's full join would not be cheaper."""
+        """One anti-join into a keyed table (SQLite has FULL JOIN from 3.39 only)."""
         keys = self.key_list
         self.connection.exec_driver_sql(
             f"CREATE TEMP TABLE _absent ({keys}, PRIMARY KEY ({keys})) WITHOUT ROWID"
