@@ -52,7 +52,8 @@ class SourceRecord(NamedTuple):
         return json.dumps(self.fields, default=str, ensure_ascii=False)
 
 
-#: Builds a SourceRecord from a complete tuple, a third faster than calling the class.
+#: Builds a SourceRecord from a complete tuple in C, without the Python code of the
+#: NamedTuple's own constructor (one call per CSV row).
 _record = tuple.__new__
 
 
@@ -169,7 +170,6 @@ class CsvCollector(FileCollector):
         start = reader.line_num + 1
         for values in reader:
             if len(values) == width:
-                # SourceRecord's own constructor is Python code, this is not.
                 yield _record(SourceRecord, (start, dict(zip(header, values)), None))
             elif values:
                 problem = f"{len(values)} fields where the header has {width}"

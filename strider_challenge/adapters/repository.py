@@ -23,7 +23,7 @@ from datetime import datetime
 from itertools import islice
 from typing import IO, Any
 
-from sqlalchemy import Connection, TextClause, bindparam, insert, text
+from sqlalchemy import Connection, bindparam, insert, text
 
 from strider_challenge.adapters.encoders import (
     COPY_CSV,
@@ -150,14 +150,7 @@ class StagingRepository(ABC):
         into both tables as they are, without classifying them first.
         """
         distinct = self._copy_first(staged, as_of)
-        return MergeCounts(
-            inserted=distinct,
-            updated=0,
-            unchanged=0,
-            duplicates=staged - distinct,
-            deleted=0,
-            undeleted=0,
-        )
+        return MergeCounts(inserted=distinct, duplicates=staged - distinct)
 
     def _copy_first(self, staged: int, as_of: datetime) -> int:
         """Fill the empty history and table with the last staged row of each key.
@@ -173,7 +166,7 @@ class StagingRepository(ABC):
             f"INSERT INTO {self.target} ({columns}, first_seen_at, last_seen_at)"
             f" SELECT {columns}, :t, :t FROM {self.staging}",
         ):
-            self.connection.execute(self._timed(statement), {"t": as_of})
+            self._run_at(statement, as_of)
         return distinct
 
     def _merge(
@@ -189,7 +182,7 @@ class StagingRepository(ABC):
             )
         }
         for statement in self._merge_statements(full, in_key_order):
-            self.connection.execute(statement, {"t": as_of})
+            self._run_at(statement, as_of)
         deleted = self._mark_deleted(as_of) if full else 0
         self.connection.exec_driver_sql("DROP TABLE _classified")
         back = actions.get("back", 0)
@@ -234,7 +227,7 @@ class StagingRepository(ABC):
             for c in self.dataset.key
         )
 
-    def _merge_statements(self, full: bool, in_key_order: bool) -> list[TextClause]:
+    def _merge_statements(self, full: bool, in_key_order: bool) -> list[str]:
         target, history, staging = self.target, self.history, self.staging
         columns = self.column_list
         picked = ", ".join(f"s.{self.quote(c)}" for c in self.dataset.columns)
@@ -268,7 +261,7 @@ class StagingRepository(ABC):
                 f" WHERE {self._matches(target, 'c')} AND c.action = 'same'"
                 f" AND {target}.last_seen_at < :t"
             )
-        return [self._timed(statement) for statement in statements]
+        return statements
 
     @abstractmethod
     def _create_absent(self) -> None:
@@ -283,38 +276,32 @@ class StagingRepository(ABC):
         target, history = self.target, self.history
         self._create_absent()
         absent = "EXISTS (SELECT 1 FROM _absent AS a WHERE {})".format
-        run = self.connection.execute
         current = f"valid_to IS NULL AND {absent(self._matches(history, 'a'))}"
         # A version that would end as it begins never was.
-        run(
-            self._timed(f"DELETE FROM {history} WHERE valid_from = :t AND {current}"),
-            {"t": as_of},
+        self._run_at(
+            f"DELETE FROM {history} WHERE valid_from = :t AND {current}", as_of
         )
-        run(
-            self._timed(f"UPDATE {history} SET valid_to = :t WHERE {current}"),
-            {"t": as_of},
+        self._run_at(f"UPDATE {history} SET valid_to = :t WHERE {current}", as_of)
+        deleted = self._run_at(
+            f"UPDATE {target} SET deleted_at = :t"
+            f" WHERE {absent(self._matches(target, 'a'))}",
+            as_of,
         )
-        deleted = run(
-            self._timed(
-                f"UPDATE {target} SET deleted_at = :t"
-                f" WHERE {absent(self._matches(target, 'a'))}"
-            ),
-            {"t": as_of},
-        ).rowcount
-        run(
-            self._timed(
-                f"UPDATE {target} SET last_seen_at = :t"
-                " WHERE deleted_at IS NULL AND last_seen_at < :t"
-            ),
-            {"t": as_of},
+        self._run_at(
+            f"UPDATE {target} SET last_seen_at = :t"
+            " WHERE deleted_at IS NULL AND last_seen_at < :t",
+            as_of,
         )
         self.connection.exec_driver_sql("DROP TABLE _absent")
-        return int(deleted)
+        return deleted
 
-    @staticmethod
-    def _timed(sql: str) -> TextClause:
-        """A statement whose `:t` is bound as an instant, as each database stores it."""
-        return text(sql).bindparams(bindparam("t", type_=Instant()))
+    def _run_at(self, sql: str, as_of: datetime) -> int:
+        """Run a statement with `:t` bound to `as_of`; return the rows it wrote.
+
+        `:t` is bound as an instant, as each database stores one.
+        """
+        statement = text(sql).bindparams(bindparam("t", type_=Instant()))
+        return int(self.connection.execute(statement, {"t": as_of}).rowcount)
 
     def _store_rejections(self, rejections: list[Rejection], load_id: int) -> None:
         if rejections:
@@ -409,7 +396,6 @@ class SqliteStagingRepository(StagingRepository):
             f"INSERT OR REPLACE INTO {self.staging} SELECT * FROM {self.appended}"
             f" ORDER BY {self.key_list}, _seq"
         )
-        run(f"DROP TABLE temp.{self.appended}")
         return int(run(f"SELECT count(*) FROM {self.staging}").scalar_one())
 
     def _create_classified(self, full: bool) -> None:
@@ -431,7 +417,7 @@ class SqliteStagingRepository(StagingRepository):
             f"CREATE TEMP TABLE _absent ({keys}, PRIMARY KEY ({keys})) WITHOUT ROWID"
         )
         self.connection.exec_driver_sql(
-            f"INSERT INTO _absent SELECT {self.key_list} FROM {self.target} AS t"
+            f"INSERT INTO _absent SELECT {keys} FROM {self.target} AS t"
             " WHERE t.deleted_at IS NULL AND NOT EXISTS"
             f" (SELECT 1 FROM {self.staging} AS s WHERE {self.key_match})"
         )
@@ -444,26 +430,20 @@ class SqliteStagingRepository(StagingRepository):
         that table is not built at all.
         """
         columns = self.column_list
-        run = self.connection.execute
-        run(
-            self._timed(
-                f"INSERT OR REPLACE INTO {self.history} ({columns}, valid_from)"
-                f" SELECT {columns}, :t FROM {self.appended}"
-                f" ORDER BY {self.key_list}, _seq"
-            ),
-            {"t": as_of},
+        self._run_at(
+            f"INSERT OR REPLACE INTO {self.history} ({columns}, valid_from)"
+            f" SELECT {columns}, :t FROM {self.appended}"
+            f" ORDER BY {self.key_list}, _seq",
+            as_of,
         )
-        copied = run(
-            self._timed(
-                f"INSERT INTO {self.target} ({columns}, first_seen_at, last_seen_at)"
-                f" SELECT {columns}, :t, :t FROM {self.history}"
-            ),
-            {"t": as_of},
+        return self._run_at(
+            f"INSERT INTO {self.target} ({columns}, first_seen_at, last_seen_at)"
+            f" SELECT {columns}, :t, :t FROM {self.history}",
+            as_of,
         )
-        return int(copied.rowcount)
 
     def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
-        """Merge as the base class does, then drop the staging tables."""
+        """Merge as the base class does, then drop the staging tables it used."""
         counts = super().merge(staged, as_of=as_of, full=full)
         for table in (self.staging, self.appended):
             self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{table}")
