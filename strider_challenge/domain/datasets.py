@@ -28,6 +28,14 @@ from strider_challenge.domain.raw import (
     RawStream,
     RawUser,
 )
+from strider_challenge.domain.rules import (
+    Rule,
+    above,
+    at_least,
+    between,
+    check,
+    not_before,
+)
 
 R = TypeVar("R", bound=RawSchema)
 
@@ -45,6 +53,7 @@ class Dataset(Generic[R]):
         default_mode: `full` when each file is the model's whole dataset (a record
             missing from it was deleted upstream), `incremental` when files only add
             or update records.
+        rules: the business rules every row must satisfy (`domain/rules.py`).
     """
 
     name: str
@@ -53,6 +62,7 @@ class Dataset(Generic[R]):
     table: type[SQLModel]
     key: tuple[str, ...]
     default_mode: str = FULL
+    rules: tuple[Rule, ...] = ()
 
     @property
     def table_name(self) -> str:
@@ -70,20 +80,43 @@ class Dataset(Generic[R]):
         """The table of every version of the records: `<table>_history`."""
         return history_of(self.table.__table__)  # type: ignore[attr-defined]
 
+    @property
+    def flat(self) -> bool:
+        """Whether each column is one raw field as it is: the fast path's condition."""
+        return isinstance(self.mapper, mappers.ColumnsFrom)
+
     def required_fields(self) -> frozenset[str]:
         """Top-level fields a raw record must have."""
         return frozenset(n for n, f in self.raw.model_fields.items() if f.is_required())
 
     def to_row(self, record: dict[str, Any]) -> mappers.Row:
-        """Validate an untrusted record, then map it; raises on either failure."""
+        """Validate an untrusted record, map it, check the rules; raise on a failure.
+
+        Raises:
+            ValidationError: a field is missing or of the wrong type.
+            MappingError: the record cannot become a row (RuleViolation: it breaks
+                a business rule, the message says which).
+        """
         # The validator itself: `model_validate` adds a Python call per record.
-        return self.mapper(self.raw.__pydantic_validator__.validate_python(record))
+        row = self.mapper(self.raw.__pydantic_validator__.validate_python(record))
+        check(self.rules, row)
+        return row
 
 
 DATASETS: dict[str, Dataset[Any]] = {
     dataset.name: dataset
     for dataset in (
-        Dataset("movie", RawMovie, mappers.map_movie, Movie, ("title",)),
+        Dataset(
+            "movie",
+            RawMovie,
+            mappers.map_movie,
+            Movie,
+            ("title",),
+            rules=(
+                above("duration_mins", 0, "a movie's duration_mins is positive"),
+                at_least("size_mb", 0, "a movie's size_mb is not negative"),
+            ),
+        ),
         Dataset("user", RawUser, mappers.map_user, User, ("email",)),
         Dataset(
             "stream",
@@ -92,15 +125,31 @@ DATASETS: dict[str, Dataset[Any]] = {
             Stream,
             ("user_email", "movie_title", "start_at"),
             default_mode=INCREMENTAL,
+            rules=(
+                not_before(
+                    "end_at", "start_at", "a stream's end_at is not before its start_at"
+                ),
+                at_least("size_mb", 0, "a stream's size_mb is not negative"),
+            ),
         ),
         Dataset("author", RawAuthor, mappers.map_author, Author, ("name",)),
-        Dataset("book", RawBook, mappers.map_book, Book, ("title",)),
+        Dataset(
+            "book",
+            RawBook,
+            mappers.map_book,
+            Book,
+            ("title",),
+            rules=(above("pages", 0, "a book's pages, when given, is positive"),),
+        ),
         Dataset(
             "review",
             RawReview,
             mappers.map_review,
             Review,
             ("movie_title", "book_title", "created_at"),
+            rules=(
+                between("rating", 1, 5, "a review's rating, when given, is 1 to 5"),
+            ),
         ),
     )
 }

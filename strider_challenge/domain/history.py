@@ -1,8 +1,12 @@
-"""History tables: every distinct version of every record, with its validity interval.
+"""History tables: the superseded versions of every record, with their intervals.
 
-`<table>_history` has the record's columns, `valid_from` (the effective time of the
-dump that brought this version) and `valid_to` (when a later dump changed or dropped
-it; NULL for the current version). The intervals of one key never overlap.
+The current table holds each record's current version and the time it began
+(`valid_from`); when a dump changes the record, or a full dump lacks it, that
+version moves to `<table>_history` with the time it ended (`valid_to`). A new or
+unchanged record writes one row, in the current table only. The view
+`<table>_versions` joins the two: every version of every record, the current one
+with `valid_to` NULL (a deleted record has no current version). The intervals of one
+key never overlap, and a version never ends as it begins.
 """
 
 from sqlalchemy import Column, PrimaryKeyConstraint, Table
@@ -27,6 +31,6 @@ def history_of(table: Table) -> Table:
         table.metadata,
         *columns,
         Column("valid_from", Instant(), nullable=False),
-        Column("valid_to", Instant(), nullable=True),
+        Column("valid_to", Instant(), nullable=False),
         PrimaryKeyConstraint(*keys, "valid_from", name=f"{name}_pkey"),
     )

@@ -1,16 +1,11 @@
 """Pure functions from a validated raw record to the values of one table row."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from strider_challenge.domain.raw import (
-    RawAuthor,
-    RawBook,
-    RawMovie,
-    RawReview,
-    RawStream,
-    RawUser,
-)
+from strider_challenge.domain.raw import RawAuthor, RawReview, RawSchema
 
 #: Column name -> value, in the table's column order.
 Row = dict[str, Any]
@@ -23,34 +18,40 @@ class MappingError(ValueError):
     """A record that validated but cannot become a row (e.g. a review of two movies)."""
 
 
-def map_movie(raw: RawMovie) -> Row:
-    """Catalog movies are stored as sent."""
-    return {
-        "title": raw.title,
-        "duration_mins": raw.duration_mins,
-        "original_language": raw.original_language,
-        "size_mb": raw.size_mb,
-    }
+@dataclass(frozen=True)
+class ColumnsFrom:
+    """The mapper of a flat record: each column takes one raw field, as it is.
+
+    Because it only renames, the columnar fast path can apply it to whole columns
+    (`adapters/columnar.py`) and is sure to build the rows this function builds.
+
+    Args:
+        fields: column name -> raw field name, in the table's column order.
+    """
+
+    fields: Mapping[str, str]
+
+    @classmethod
+    def same(cls, *names: str) -> "ColumnsFrom":
+        """Columns named like their raw fields."""
+        return cls({name: name for name in names})
+
+    def __call__(self, raw: RawSchema) -> Row:
+        """The row's values, column by column."""
+        return {column: getattr(raw, field) for column, field in self.fields.items()}
 
 
-def map_user(raw: RawUser) -> Row:
-    """Users are stored as sent."""
-    return {
-        "email": raw.email,
-        "first_name": raw.first_name,
-        "last_name": raw.last_name,
-    }
+#: Catalog movies, users and streams are stored as sent; instants keep their meaning.
+map_movie = ColumnsFrom.same("title", "duration_mins", "original_language", "size_mb")
+map_user = ColumnsFrom.same("email", "first_name", "last_name")
+map_stream = ColumnsFrom.same(
+    "user_email", "movie_title", "start_at", "end_at", "size_mb"
+)
 
-
-def map_stream(raw: RawStream) -> Row:
-    """Streams are stored as sent; the instants keep their offsets' meaning."""
-    return {
-        "user_email": raw.user_email,
-        "movie_title": raw.movie_title,
-        "start_at": raw.start_at,
-        "end_at": raw.end_at,
-        "size_mb": raw.size_mb,
-    }
+#: The vendor's `name` of a book is its title.
+map_book = ColumnsFrom(
+    {"title": "name", "pages": "pages", "author": "author", "publisher": "publisher"}
+)
 
 
 def _utc_date(value: datetime | None) -> date | None:
@@ -78,16 +79,6 @@ def map_author(raw: RawAuthor) -> Row:
         "birth_date": _utc_date(raw.metadata.birth_date),
         "died_at": _utc_date(raw.metadata.died_at),
         "nationalities": nationalities,
-    }
-
-
-def map_book(raw: RawBook) -> Row:
-    """The vendor's `name` of a book is its title."""
-    return {
-        "title": raw.name,
-        "pages": raw.pages,
-        "author": raw.author,
-        "publisher": raw.publisher,
     }
 
 

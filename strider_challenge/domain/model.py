@@ -1,7 +1,9 @@
 """The tables the analysts query: one row per natural key, names plain and stable.
 
-Every table also says when its record was first and last seen in a dump, and when a
-full dump first lacked it (`deleted_at`, NULL while the record is current upstream).
+Every table also says since when its values are the record's current version
+(`valid_from`; the versions before are in `<table>_history`), when the record was
+first and last seen in a dump, and when a full dump first lacked it (`deleted_at`,
+NULL while the record is current upstream).
 """
 
 from datetime import date, datetime
@@ -17,6 +19,10 @@ from strider_challenge.domain.indexes import title_key_index
 #: (migration 0005 says more).
 ROOM_FOR_UPDATES = {"postgresql_with": {"fillfactor": 50}}
 
+#: `stream` on PostgreSQL is partitioned by range of `start_at`, one partition a day
+#: (`adapters/partitions.py` creates them; docs/architecture.md says why a day).
+STREAM_PARTITIONS = {"postgresql_partition_by": "RANGE (start_at)"}
+
 
 class Movie(SQLModel, table=True):
     """A title of the company's catalog, keyed by its title."""
@@ -31,6 +37,7 @@ class Movie(SQLModel, table=True):
     first_seen_at: datetime = Field(sa_type=Instant)
     last_seen_at: datetime = Field(sa_type=Instant)
     deleted_at: datetime | None = Field(default=None, sa_type=Instant)
+    valid_from: datetime = Field(sa_type=Instant)
 
 
 class User(SQLModel, table=True):
@@ -45,13 +52,14 @@ class User(SQLModel, table=True):
     first_seen_at: datetime = Field(sa_type=Instant)
     last_seen_at: datetime = Field(sa_type=Instant)
     deleted_at: datetime | None = Field(default=None, sa_type=Instant)
+    valid_from: datetime = Field(sa_type=Instant)
 
 
 class Stream(SQLModel, table=True):
     """One viewing of a movie by a user, keyed by who watched what and when it began."""
 
     __tablename__ = "stream"
-    __table_args__ = (*title_key_index("ix_stream_title_key"), ROOM_FOR_UPDATES)
+    __table_args__ = (*title_key_index("ix_stream_title_key"), STREAM_PARTITIONS)
 
     user_email: str = Field(primary_key=True)
     movie_title: str = Field(primary_key=True)
@@ -61,6 +69,7 @@ class Stream(SQLModel, table=True):
     first_seen_at: datetime = Field(sa_type=Instant)
     last_seen_at: datetime = Field(sa_type=Instant)
     deleted_at: datetime | None = Field(default=None, sa_type=Instant)
+    valid_from: datetime = Field(sa_type=Instant)
 
 
 class Author(SQLModel, table=True):
@@ -76,6 +85,7 @@ class Author(SQLModel, table=True):
     first_seen_at: datetime = Field(sa_type=Instant)
     last_seen_at: datetime = Field(sa_type=Instant)
     deleted_at: datetime | None = Field(default=None, sa_type=Instant)
+    valid_from: datetime = Field(sa_type=Instant)
 
 
 class Book(SQLModel, table=True):
@@ -95,6 +105,7 @@ class Book(SQLModel, table=True):
     first_seen_at: datetime = Field(sa_type=Instant)
     last_seen_at: datetime = Field(sa_type=Instant)
     deleted_at: datetime | None = Field(default=None, sa_type=Instant)
+    valid_from: datetime = Field(sa_type=Instant)
 
 
 class Review(SQLModel, table=True):
@@ -117,7 +128,8 @@ class Review(SQLModel, table=True):
     first_seen_at: datetime = Field(sa_type=Instant)
     last_seen_at: datetime = Field(sa_type=Instant)
     deleted_at: datetime | None = Field(default=None, sa_type=Instant)
+    valid_from: datetime = Field(sa_type=Instant)
 
 
 #: The columns every table adds to its record, maintained by the loads.
-TRACKING_COLUMNS = ("first_seen_at", "last_seen_at", "deleted_at")
+TRACKING_COLUMNS = ("first_seen_at", "last_seen_at", "deleted_at", "valid_from")

@@ -3,18 +3,49 @@
 These models only validate; turning a raw record into a table row is the mappers' job.
 """
 
+from datetime import datetime, timezone
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
+
+#: The pattern of `Str`: no NUL character, which PostgreSQL text cannot hold.
+STR_PATTERN = r"^[^\x00]*$"
+
+#: The pattern of `Text`: also at least one character that is not white space.
+TEXT_PATTERN = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 #: Any string a database can store: PostgreSQL text cannot hold a NUL character.
-Str = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
+Str = Annotated[str, StringConstraints(pattern=STR_PATTERN)]
 
 #: A string with at least one non-blank character (keys); kept exactly as given.
-Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*[^\x00\s][^\x00]*$")]
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 
 #: An integer that fits the databases' INTEGER columns.
 Int = Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+
+
+def in_utc_calendar(value: datetime) -> datetime:
+    """Refuse an instant that falls outside years 1 to 9999 once read in UTC.
+
+    `0001-01-01T00:30+01:00` is a valid time of day with an offset, but no Python
+    datetime (nor SQLite's UTC text) can hold it in UTC.
+    """
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError("the instant is outside years 1 to 9999 in UTC") from None
+    return value
+
+
+#: A point in time with its UTC offset, representable in UTC.
+Timestamp = Annotated[AwareDatetime, AfterValidator(in_utc_calendar)]
 
 
 class RawSchema(BaseModel):
@@ -46,16 +77,16 @@ class RawStream(RawSchema):
     movie_title: Text
     user_email: Text
     size_mb: float
-    start_at: AwareDatetime
-    end_at: AwareDatetime
+    start_at: Timestamp
+    end_at: Timestamp
 
 
 class RawAuthorMetadata(RawSchema):
     """The `metadata` object of a vendor author."""
 
     name: Text
-    birth_date: AwareDatetime | None = None
-    died_at: AwareDatetime | None = None
+    birth_date: Timestamp | None = None
+    died_at: Timestamp | None = None
 
 
 class RawNationality(RawSchema):
@@ -120,5 +151,5 @@ class RawReview(RawSchema):
     rating: RawRating
     books: list[RawReviewBook]
     movies: list[RawReviewMovie]
-    created: AwareDatetime
-    updated: AwareDatetime | None = None
+    created: Timestamp
+    updated: Timestamp | None = None

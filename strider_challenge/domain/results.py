@@ -37,3 +37,41 @@ class Rejection:
     position: int
     raw: str
     error: str
+
+
+#: How many rejected records a tally keeps as examples.
+REJECT_SAMPLES = 5
+
+
+@dataclass(frozen=True)
+class ValidationTally:
+    """What the validate phase made of the records it read.
+
+    Args:
+        rows_read: every record read, rejected ones included.
+        fast: rows accepted column by column, by the fast path.
+        checked: rows accepted one by one, by the row path.
+        rejected: records refused.
+        samples: the first rejections, as examples.
+
+    Always rows_read = fast + checked + rejected.
+    """
+
+    rows_read: int = 0
+    fast: int = 0
+    checked: int = 0
+    rejected: int = 0
+    samples: tuple[Rejection, ...] = ()
+
+    def add(
+        self, fast: int, checked: int, rejections: list[Rejection]
+    ) -> "ValidationTally":
+        """This tally with one more batch counted."""
+        room = REJECT_SAMPLES - len(self.samples)
+        return ValidationTally(
+            rows_read=self.rows_read + fast + checked + len(rejections),
+            fast=self.fast + fast,
+            checked=self.checked + checked,
+            rejected=self.rejected + len(rejections),
+            samples=self.samples + tuple(rejections[: max(room, 0)]),
+        )

@@ -163,7 +163,8 @@ def test_every_mapper_fills_exactly_the_table_columns(model: str) -> None:
 
     assert tuple(row) == dataset.columns
     now = datetime.now(timezone.utc)
-    dataset.table.model_validate({**row, "first_seen_at": now, "last_seen_at": now})
+    tracking = {"first_seen_at": now, "last_seen_at": now, "valid_from": now}
+    dataset.table.model_validate({**row, **tracking})
 
 
 @pytest.mark.parametrize(
