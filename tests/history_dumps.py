@@ -50,16 +50,18 @@ def _users(night: int) -> list[dict[str, Any]]:
 
 
 def _streams(night: int) -> list[dict[str, Any]]:
-    first = "2021-12-25T06:30:00.000+0100"
-    second = "2021-12-26T10:00:00.000+0100"
-    streams = [records.stream(first), records.stream(second, size_mb="10.5")]
+    def at(day: int, hour: int, **overrides: Any) -> dict[str, Any]:
+        start, end = (f"2021-12-{day}T{h:02d}:00:00.000+0100" for h in (hour, hour + 2))
+        return records.stream(start, **{"end_at": end, **overrides})
+
+    streams = [at(25, 6), at(26, 10, size_mb="10.5")]
     if night >= 1:
-        streams[1] = records.stream(second, size_mb="11.25")
-        streams.append(records.stream("2021-12-27T21:00:00.000+0100"))
+        streams[1] = at(26, 10, size_mb="11.25")
+        streams.append(at(27, 21))
     if night >= 2:
-        streams = [records.stream(first, end_at="2021-12-25T09:00:00.000+0100")]
+        streams = [at(25, 6, end_at="2021-12-25T09:00:00.000+0100")]
     if night == 3:
-        streams.append(records.stream("2021-12-28T08:00:00.000+0100", size_mb="1"))
+        streams.append(at(28, 8, size_mb="1"))
     return streams
 
 

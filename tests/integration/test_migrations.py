@@ -1,7 +1,8 @@
 """Schema migrations: new databases, upgrades in place with data kept, downgrades."""
 
+import json
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -10,13 +11,15 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from strider_challenge.adapters import schema
-from strider_challenge.adapters.collectors import COLLECTORS
+from strider_challenge.adapters.collectors import COLLECTORS, collector_for
 from strider_challenge.adapters.database import create_database_engine
 from strider_challenge.domain.datasets import DATASETS
 from strider_challenge.service_layer import services
 from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
+from tests import history_dumps, records
 from tests.conftest import CASE_DATA, SAMPLE_DATA
 from tests.e2e.helpers import LOADS
+from tests.report_data import load_dump
 
 STARTS = {
     model: datetime(2021, 12, 1 + index, 2, tzinfo=timezone.utc)
@@ -119,9 +122,15 @@ def test_upgrading_in_place_keeps_every_row_and_fills_the_new_columns(
     for model, count in counts.items():
         table = quote(model)
         assert scalar(engine, f"SELECT count(*) FROM {table}") == count
-        assert scalar(engine, f"SELECT count(*) FROM {model}_history") == count
+        assert scalar(engine, f"SELECT count(*) FROM {model}_versions") == count
+        assert scalar(engine, f"SELECT count(*) FROM {model}_history") == 0
         assert scalar(engine, f"SELECT count(deleted_at) FROM {table}") == 0
-        assert scalar(engine, f"SELECT count(valid_to) FROM {model}_history") == 0
+        assert (
+            scalar(
+                engine, f"SELECT count(*) FROM {table} WHERE valid_from = first_seen_at"
+            )
+            == count
+        )
         first, last = _instants(
             engine, f"SELECT min(first_seen_at), max(last_seen_at) FROM {table}"
         )
@@ -130,7 +139,7 @@ def test_upgrading_in_place_keeps_every_row_and_fills_the_new_columns(
         else:
             assert (first, last) == (STARTS[model], STARTS[model].replace(hour=3))
         spans = _instants(
-            engine, f"SELECT count(*), min(valid_from) FROM {model}_history"
+            engine, f"SELECT count(*), min(valid_from) FROM {model}_versions"
         )
         assert spans[1] == first
     assert scalar(engine, "SELECT count(*) FROM load_run WHERE as_of IS NULL") == 0
@@ -165,28 +174,167 @@ def test_every_migration_can_be_undone_and_redone(engine: Engine) -> None:
 
 @pytest.mark.postgres
 def test_postgresql_keeps_room_on_each_page_of_the_current_tables(
-    postgres_url: str,
+    postgres_url: str, tmp_path: Path
 ) -> None:
     from alembic import command
 
     engine = create_database_engine(postgres_url)
     options = (
-        "SELECT relname, reloptions FROM pg_class WHERE relkind = 'r' AND relname IN"
+        "SELECT relname, relkind, reloptions FROM pg_class WHERE relname IN"
         " ('movie', 'user', 'stream', 'author', 'book', 'review', 'stream_history')"
+        " OR (relname LIKE 'stream_20%' AND relkind = 'r')"
     )
     try:
-        services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+        load_dump(engine, tmp_path, stream=[records.stream()])
         with engine.connect() as connection:
-            created: dict[str, Any] = dict(connection.execute(sa.text(options)).all())
+            created = {n: (k, o) for n, k, o in connection.execute(sa.text(options))}
         with engine.begin() as connection:
             command.downgrade(schema._config(connection), "0004")
         with engine.connect() as connection:
-            undone: dict[str, Any] = dict(connection.execute(sa.text(options)).all())
+            undone = {n: (k, o) for n, k, o in connection.execute(sa.text(options))}
     finally:
         engine.dispose()
 
     assert created == {
-        **{t: ["fillfactor=50"] for t in DATASETS},
-        "stream_history": None,  # versions are closed once, not rewritten
+        **{t: ("r", ["fillfactor=50"]) for t in DATASETS if t != "stream"},
+        # A partitioned table holds no rows: each day's partition keeps the room.
+        "stream": ("p", None),
+        "stream_2021_12_25": ("r", ["fillfactor=50"]),
+        "stream_history": ("r", None),  # versions are closed once, not rewritten
     }
-    assert set(undone.values()) == {None}
+    assert {kind for kind, _ in undone.values()} == {"r"}
+    assert {option for _, option in undone.values()} == {None}
+
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "history_0005.json"
+
+
+def fill_from_fixture(engine: Engine) -> None:
+    """A database at revision 0005 holding what 0005's engine wrote (the fixture)."""
+    with engine.begin() as connection:
+        schema.upgrade(connection, "0005")
+        quote = connection.dialect.identifier_preparer.quote
+        for table, rows in json.loads(FIXTURE.read_text()).items():
+            if not rows:
+                continue
+            names = list(rows[0])
+            connection.execute(
+                sa.text(
+                    f"INSERT INTO {quote(table)} ({', '.join(map(quote, names))})"
+                    f" VALUES ({', '.join(f':{n}' for n in names)})"
+                ),
+                rows,
+            )
+        if connection.dialect.name == "postgresql":
+            connection.execute(
+                sa.text(
+                    "SELECT setval(pg_get_serial_sequence('load_run', 'id'),"
+                    " (SELECT max(id) FROM load_run))"
+                )
+            )
+
+
+def table_rows(engine: Engine, table: str, columns: str) -> list[tuple[Any, ...]]:
+    """Rows of a table, sorted, instants in UTC and documents parsed, on either db."""
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.connect() as connection:
+        found = connection.execute(sa.text(f"SELECT {columns} FROM {quote(table)}"))
+        return sorted((tuple(map(_plain, row)) for row in found), key=repr)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc)
+    if isinstance(value, str) and value[:1] in "[{":
+        value = json.loads(value)
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, sort_keys=True)
+    if (
+        isinstance(value, str)
+        and value.endswith("+00:00")
+        and value[:2] in ("19", "20")
+    ):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def snapshot_of(engine: Engine, with_valid_from: bool) -> dict[str, Any]:
+    """Each model's current rows and every version, in the schema of the day."""
+    found: dict[str, Any] = {}
+    for model, dataset in DATASETS.items():
+        record = ", ".join(
+            engine.dialect.identifier_preparer.quote(c) for c in dataset.columns
+        )
+        tracking = "first_seen_at, last_seen_at, deleted_at"
+        if with_valid_from:
+            tracking += ", valid_from"
+        found[model] = table_rows(engine, model, f"{record}, {tracking}")
+        versions = f"{model}_versions" if with_valid_from else f"{model}_history"
+        found[f"{model} versions"] = table_rows(
+            engine, versions, f"{record}, valid_from, valid_to"
+        )
+        if with_valid_from:
+            found[f"{model} ended"] = table_rows(
+                engine, f"{model}_history", f"{record}, valid_from, valid_to"
+            )
+    return found
+
+
+def load_nights(engine: Engine, folder: Path, nights: Any) -> None:
+    for dump, as_of, forced in nights:
+        for model, (name, _) in history_dumps.FILES.items():
+            services.load(
+                dataset=DATASETS[model],
+                collector=collector_for(dump / name),
+                uow=SqlAlchemyUnitOfWork(engine),
+                as_of=as_of,
+                force=forced,
+            )
+
+
+def test_a_database_loaded_at_0005_upgrades_with_no_version_lost(
+    database_url: str, tmp_path: Path, postgres_server: Engine
+) -> None:
+    migrated = create_database_engine(database_url)
+    fill_from_fixture(migrated)
+    before = snapshot_of(migrated, with_valid_from=False)
+
+    services.init_db(uow=SqlAlchemyUnitOfWork(migrated))
+
+    after = snapshot_of(migrated, with_valid_from=True)
+    for model, dataset in DATASETS.items():
+        width = len(dataset.columns)
+        # Every version is still there, and only ended ones stay in the history.
+        assert after[f"{model} versions"] == before[f"{model} versions"]
+        assert after[f"{model} ended"] == [
+            v for v in before[f"{model} versions"] if v[-1] is not None
+        ]
+        # Each record's current values, and its version's start.
+        assert [row[:-1] for row in after[model]] == before[model]
+        starts = {row[:width]: row[-1] for row in after[model]}
+        for version in before[f"{model} versions"]:
+            if version[-1] is None:
+                assert starts[version[:width]] == version[-2]
+    # The new engine, loading the same four nights into a new database, agrees.
+    fresh = create_database_engine(fresh_url(database_url, postgres_server, tmp_path))
+    services.init_db(uow=SqlAlchemyUnitOfWork(fresh))
+    load_nights(fresh, tmp_path, history_dumps.nights(tmp_path / "dumps"))
+    assert snapshot_of(fresh, with_valid_from=True) == after
+    # And the migrated database takes the next night like the fresh one.
+    night = history_dumps.write_night(tmp_path / "night4", 0)
+    next_night = [(night, history_dumps.NIGHTS[-1][0] + timedelta(days=1), False)]
+    load_nights(migrated, tmp_path, next_night)
+    load_nights(fresh, tmp_path, next_night)
+    assert snapshot_of(migrated, True) == snapshot_of(fresh, True)
+    migrated.dispose()
+    fresh.dispose()
+
+
+def fresh_url(database_url: str, server: Engine, tmp_path: Path) -> str:
+    """A second, empty database of the same kind."""
+    if database_url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path / 'fresh.db'}"
+    name = sa.engine.make_url(database_url).database
+    with server.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}_fresh"'))
+    return str(sa.engine.make_url(database_url).set(database=f"{name}_fresh"))
