@@ -1,24 +1,42 @@
-"""Collectors read a source lazily and yield its records one at a time.
+"""Collectors read a source lazily and hand its records over batch by batch.
 
-Memory does not grow with the file: CSV and JSON Lines are read line by line and JSON
-arrays are parsed incrementally, from any location `sources` opens (a path, standard
-input, FTP, HTTP, S3; `.gz` decompressed on the fly). Every byte read goes through a
-SHA-256 so that the ledger can recognise a source it has already loaded; for a `.gz`
-file it is the digest of the decompressed bytes, so the same file loads once whether
-it was sent compressed or not.
+Memory does not grow with the file: CSV and JSON Lines are read in blocks of a few
+MiB that end where a record ends, JSON arrays are parsed incrementally, from any
+location `sources` opens (a path, standard input, FTP, HTTP, S3; `.gz` decompressed
+on the fly). Every byte read goes through a SHA-256 so that the ledger can recognise
+a source it has already loaded; for a `.gz` file it is the digest of the decompressed
+bytes, so the same file loads once whether it was sent compressed or not.
+
+A batch can be read two ways. `records()` yields one `SourceRecord` per record, as
+the standard library parses it (`csv`, `json`): the row path. `columnar(schema)`
+gives the same records column by column, parsed by Arrow, when that is exact for the
+block (UTF-8, one record per line, no blank line, no field over the limit); None
+otherwise, and the block takes the row path. Either way, a record that cannot be
+read (the wrong number of fields, bytes that are not valid in the encoding, a field
+over the limit, a line that is not JSON) becomes a record with a `problem`, which
+the load rejects with its position while the rest loads.
 """
 
+import codecs
 import csv
 import hashlib
 import io
 import json
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path, PurePosixPath
 from typing import IO, Any, NamedTuple, Protocol
 
 import ijson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
 
 from strider_challenge.adapters.sources import (
     GZIP_SUFFIX,
@@ -30,6 +48,43 @@ from strider_challenge.adapters.sources import (
     parse_location,
 )
 from strider_challenge.domain.errors import ShapeError, SourceError
+
+#: Bytes read from the source at a time; a block ends at the last record inside.
+BLOCK_SIZE = 4 << 20
+
+#: Records of a JSON array handed over at a time.
+RECORDS_PER_BATCH = 10_000
+
+#: The longest CSV field accepted by default, in characters (as Python's csv module).
+FIELD_LIMIT = 131_072
+
+#: The key under which a CSV row's values beyond the header's width are kept.
+EXTRA_FIELDS = "_extra"
+
+#: The encoding read unless told otherwise.
+UTF8 = "utf-8"
+
+# Fields are held to `field_limit` by the reader itself, with a message that says
+# so; Python's csv module must not stop first at its own, process-wide, limit.
+csv.field_size_limit(1 << 30)
+
+#: Byte order marks of encodings that are not UTF-8, to say so rather than fail oddly.
+_FOREIGN_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+#: The most a block may grow to while a quoted field stays open; past it the block
+#: is cut at its last newline all the same (the row path then rejects the record).
+MAX_BLOCK = 64 << 20
+
+#: The first character of a line that is not white space and does not open an object.
+_NOT_AN_OBJECT = re.compile(rb"(?:^|\n)[ \t\r\f\v]*[^{ \t\r\f\v\n]")
+
+#: A line that holds nothing, or only white space, ended by a newline.
+_BLANK_LINE = re.compile(rb"(?:^|\n)[ \t\r\f\v]*\n")
 
 
 class SourceRecord(NamedTuple):
@@ -52,9 +107,52 @@ class SourceRecord(NamedTuple):
         return json.dumps(self.fields, default=str, ensure_ascii=False)
 
 
-#: Builds a SourceRecord from a complete tuple in C, without the Python code of the
-#: NamedTuple's own constructor (one call per CSV row).
-_record = tuple.__new__
+@dataclass(frozen=True)
+class Columnar:
+    """Records read column by column, and those of the batch that could not be.
+
+    Args:
+        table: one column per field, raw (text for CSV, JSON's types for JSON Lines).
+        positions: each row's position in the source.
+        records_at: the rows at these indices, as records for the row path.
+        rest: records of the batch that are not in `table`.
+    """
+
+    table: pa.Table
+    positions: pa.Array
+    records_at: Callable[[Sequence[int]], list[SourceRecord]]
+    rest: list[SourceRecord] = field(default_factory=list)
+
+
+class RawBatch(ABC):
+    """A batch of a source's records, not yet validated."""
+
+    @abstractmethod
+    def fields(self) -> list[str]:
+        """The field names the records carry (a CSV header, a first object's keys)."""
+
+    @abstractmethod
+    def records(self) -> list[SourceRecord]:
+        """Every record of the batch, one by one, in order."""
+
+    def columnar(self, schema: pa.Schema) -> Columnar | None:
+        """The records column by column (fields typed as `schema` says), or None."""
+        return None
+
+
+class Records(RawBatch):
+    """A batch of records already parsed one by one."""
+
+    def __init__(self, records: list[SourceRecord]) -> None:
+        self._records = records
+
+    def fields(self) -> list[str]:
+        """The keys of the first record."""
+        return list(self._records[0].fields) if self._records else []
+
+    def records(self) -> list[SourceRecord]:
+        """The records."""
+        return self._records
 
 
 class Collector(Protocol):
@@ -68,8 +166,12 @@ class Collector(Protocol):
     def sha256(self) -> str:
         """The SHA-256 of the bytes read so far: of the whole source once exhausted."""
 
-    def records(self) -> Iterator[SourceRecord]:
-        """Yield the source's records in order."""
+    @property
+    def position_unit(self) -> str:
+        """What a record's position counts: `line` or `index`."""
+
+    def batches(self) -> Iterator[RawBatch]:
+        """Yield the source's records, batch by batch, in order."""
 
     def sha256_upfront(self) -> str | None:
         """The digest of the whole source if it can be had before loading, else None."""
@@ -97,15 +199,22 @@ class _HashingReader(io.RawIOBase):
 
 
 class FileCollector(ABC):
-    """Shared plumbing of the file collectors: opening, hashing, clear errors."""
+    """Shared plumbing of the file collectors: opening, hashing, clear errors.
+
+    Args:
+        location: where the file is.
+        encoding: the file's text encoding (`utf-8` by default; `latin-1`,
+            `cp1252`, `utf-16`, ...: any Python codec).
+    """
 
     #: What a record's position counts, for the rejects report.
     position_unit = "line"
 
-    def __init__(self, location: Location | Path | str) -> None:
+    def __init__(self, location: Location | Path | str, encoding: str = UTF8) -> None:
         self.location = (
             location if isinstance(location, Location) else parse_location(location)
         )
+        self.encoding = codecs.lookup(encoding).name
         self._hashing: _HashingReader | None = None
 
     @property
@@ -120,8 +229,13 @@ class FileCollector(ABC):
         return digest.hexdigest()
 
     @abstractmethod
+    def batches(self) -> Iterator[RawBatch]:
+        """Yield the file's records, batch by batch, in order."""
+
     def records(self) -> Iterator[SourceRecord]:
-        """Yield the file's records in order."""
+        """Yield the file's records one by one (the row path's view of the file)."""
+        for batch in self.batches():
+            yield from batch.records()
 
     def sha256_upfront(self) -> str | None:
         """Hash a local, uncompressed file before loading it; else None.
@@ -148,33 +262,298 @@ class FileCollector(ABC):
             with binary:
                 yield binary
 
+    def _utf8_chunks(self, binary: IO[bytes]) -> Iterator[bytes]:
+        """The file's bytes in chunks, as UTF-8 (transcoded from its encoding).
+
+        A byte order mark is dropped. Bytes that are not valid in the encoding are
+        kept as they are, to be found and rejected record by record.
+        """
+        chunk = binary.read(BLOCK_SIZE)
+        if self.encoding == UTF8:
+            for mark, name in _FOREIGN_BOMS:
+                if chunk.startswith(mark):
+                    raise SourceError(
+                        f"{self.source} is not UTF-8: it starts with a {name} byte "
+                        f"order mark (use --encoding {name.lower()})"
+                    )
+            if chunk.startswith(codecs.BOM_UTF8):
+                chunk = chunk[len(codecs.BOM_UTF8) :]
+            while chunk:
+                yield chunk
+                chunk = binary.read(BLOCK_SIZE)
+            return
+        decoder = codecs.getincrementaldecoder(self.encoding)("surrogateescape")
+        first = True
+        while chunk:
+            text = decoder.decode(chunk)
+            if first:
+                text, first = text.removeprefix("\ufeff"), False
+            yield text.encode(UTF8, "surrogateescape")
+            chunk = binary.read(BLOCK_SIZE)
+        yield decoder.decode(b"", final=True).encode(UTF8, "surrogateescape")
+
+
+def _lines_of(
+    chunks: Iterator[bytes], complete: Callable[[bytes, int], bool]
+) -> Iterator[bytes]:
+    """Blocks of whole lines, each cut at its last newline where `complete` holds.
+
+    A chunk whose last newline is not a place to cut (inside a quoted field) waits
+    for the next one, up to MAX_BLOCK. The last block is what is left at the end,
+    newline or not.
+    """
+    pending = b""
+    for chunk in chunks:
+        data = pending + chunk
+        cut = data.rfind(b"\n") + 1
+        if cut and (complete(data, cut) or len(data) > MAX_BLOCK):
+            yield data[:cut]
+            pending = data[cut:]
+        else:
+            pending = data
+    if pending:
+        yield pending
+
+
+def _utf8(data: bytes) -> bool:
+    """Whether the bytes are valid UTF-8 (Arrow's readers do not all check)."""
+    if data.isascii():
+        return True
+    try:
+        data.decode(UTF8)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _has_blank_line(data: bytes) -> bool:
+    """Whether a line holds only white space (JSON Lines skips those)."""
+    if _BLANK_LINE.search(data):
+        return True
+    last = data[data.rfind(b"\n") + 1 :]
+    return bool(last) and not last.strip()
+
+
+def _plain_lines(data: bytes) -> bool:
+    """Whether every line is a record: none empty, no carriage return but in CRLF.
+
+    Python's csv and Arrow both skip empty lines and both end a line at a lone
+    carriage return; a block without either maps rows to lines one to one.
+    """
+    if data.startswith(b"\n") or b"\n\n" in data:
+        return False
+    if b"\r" not in data:
+        return True
+    crlf = data.count(b"\r\n")
+    return (
+        data.count(b"\r") == crlf
+        and not data.startswith(b"\r\n")
+        and (b"\n\r\n" not in data)
+    )
+
+
+def _escaped(text: str) -> str:
+    r"""Text decoded with `surrogateescape`, its undecodable bytes shown as \\xNN."""
+    return text.encode(UTF8, "surrogateescape").decode(UTF8, "backslashreplace")
+
+
+def _undecodable(text: str) -> bool:
+    """Whether text decoded with `surrogateescape` had bytes that did not decode."""
+    return any("\udc80" <= char <= "\udcff" for char in text)
+
 
 class CsvCollector(FileCollector):
-    """Rows of a CSV file with a header line, as dicts keyed by the header."""
+    """Rows of a CSV file with a header line, as dicts keyed by the header.
 
-    def records(self) -> Iterator[SourceRecord]:
-        """Yield each data row with the line number where it starts."""
+    Args:
+        field_limit: the longest field accepted, in characters; a record with a
+            longer one is rejected (the rest loads).
+    """
+
+    def __init__(
+        self,
+        location: Location | Path | str,
+        encoding: str = UTF8,
+        field_limit: int = FIELD_LIMIT,
+    ) -> None:
+        super().__init__(location, encoding)
+        self.field_limit = field_limit
+
+    def batches(self) -> Iterator["CsvBlock"]:
+        """Yield the file's data lines in blocks that end where a record ends."""
         with self._open() as binary:
-            text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
-            try:
-                yield from self._rows(text)
-            except (csv.Error, UnicodeDecodeError) as error:
-                raise SourceError(f"{self.source} is not valid CSV: {error}") from None
+            blocks = _lines_of(self._utf8_chunks(binary), _quotes_closed)
+            header, line, first = self._header(blocks)
+            for data in chain([first] if first else [], blocks):
+                block = CsvBlock(header, data, line, self.field_limit, self.encoding)
+                yield block
+                line += block.newlines
 
-    def _rows(self, text: IO[str]) -> Iterator[SourceRecord]:
-        reader = csv.reader(text)
-        header = next(reader, None)
+    def _header(self, blocks: Iterator[bytes]) -> tuple[list[str], int, bytes]:
+        """The header, the line after it, and the rest of the first block."""
+        data = next(blocks, b"")
+        end = _record_end(data)
+        text = data[:end].decode(UTF8, "surrogateescape")
+        if _undecodable(text):
+            raise SourceError(
+                f"{self.source}: its header line is not valid {self.encoding} "
+                "(use --encoding to name the file's encoding)"
+            )
+        header = next(csv.reader([text]), [])
         if not header:
             raise ShapeError(f"{self.source} is empty: a CSV file needs a header line")
-        width = len(header)
-        start = reader.line_num + 1
+        repeated = sorted(name for name, n in Counter(header).items() if n > 1)
+        if repeated:
+            raise ShapeError(
+                f"{self.source}: its header names {', '.join(repeated)} more than "
+                "once, so which column is meant cannot be told"
+            )
+        return header, 1 + data[:end].count(b"\n"), data[end:]
+
+
+def _quotes_closed(data: bytes, end: int | None = None) -> bool:
+    """Whether `data` (up to `end`) ends outside a quoted field: its quotes pair up."""
+    return data.count(b'"', 0, len(data) if end is None else end) % 2 == 0
+
+
+def _record_end(data: bytes) -> int:
+    """Where the first record of `data` ends: after its newline outside quotes."""
+    cut = data.find(b"\n") + 1
+    while cut and not _quotes_closed(data, cut):
+        cut = data.find(b"\n", cut) + 1
+    return cut or len(data)
+
+
+class CsvBlock(RawBatch):
+    """Lines of a CSV file that hold whole records.
+
+    Args:
+        header: the field names.
+        data: the lines, as UTF-8 bytes (possibly with invalid bytes in them).
+        line: the number of the first line.
+        field_limit: the longest field accepted, in characters.
+        encoding: the file's encoding, for messages.
+    """
+
+    def __init__(
+        self,
+        header: list[str],
+        data: bytes,
+        line: int,
+        field_limit: int = FIELD_LIMIT,
+        encoding: str = UTF8,
+    ) -> None:
+        self.header = header
+        self.data = data
+        self.line = line
+        self.field_limit = field_limit
+        self.encoding = encoding
+        self.newlines = data.count(b"\n")
+
+    def fields(self) -> list[str]:
+        """The header."""
+        return self.header
+
+    def columnar(self, schema: pa.Schema) -> Columnar | None:
+        """The block parsed by Arrow, when that gives exactly what `csv` would."""
+        data = self.data
+        if not _utf8(data):
+            return None
+        lines = self.newlines + (not data.endswith(b"\n"))
+        # Arrow drops a byte order mark opening its input: here it is a value.
+        if not _plain_lines(data) or data.startswith(codecs.BOM_UTF8):
+            return None
+        skipped: list[int] = []
+
+        def skip(row: Any) -> str:
+            skipped.append(row.number)
+            return "skip"
+
+        width = len(self.header)
+        try:
+            table = pa_csv.read_csv(
+                pa.BufferReader(data),
+                read_options=pa_csv.ReadOptions(
+                    column_names=[f"c{i}" for i in range(width)],
+                    use_threads=False,
+                    block_size=len(data) + 1,
+                ),
+                parse_options=pa_csv.ParseOptions(
+                    newlines_in_values=True, invalid_row_handler=skip
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types={f"c{i}": pa.string() for i in range(width)},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+        except pa.ArrowInvalid:
+            return None
+        if table.num_rows + len(skipped) != lines or self._too_long(table):
+            return None
+        table = table.rename_columns(self.header)
+        first = self.line
+        if skipped:
+            missing = set(skipped)
+            numbers = [first + i for i in range(lines) if i + 1 not in missing]
+            rest = [r for r in self.records() if r.position - first + 1 in missing]
+        else:
+            numbers, rest = list(range(first, first + lines)), []
+        positions = pa.array(numbers, pa.int64())
+
+        def records_at(rows: Sequence[int]) -> list[SourceRecord]:
+            picked = table.take(pa.array(rows, pa.int64())).to_pylist()
+            return [
+                SourceRecord(numbers[row], record) for row, record in zip(rows, picked)
+            ]
+
+        return Columnar(table, positions, records_at, rest)
+
+    def _too_long(self, table: pa.Table) -> bool:
+        """Whether a field is longer than the limit (those blocks take the row path)."""
+        return table.num_rows > 0 and any(
+            (pc.max(pc.utf8_length(column)).as_py() or 0) > self.field_limit
+            for column in table.columns
+        )
+
+    def records(self) -> list[SourceRecord]:
+        """The block parsed by Python's csv module, record by record."""
+        text = self.data.decode(UTF8, "surrogateescape")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        found: list[SourceRecord] = []
+        start = self.line
         for values in reader:
-            if len(values) == width:
-                yield _record(SourceRecord, (start, dict(zip(header, values)), None))
-            elif values:
-                problem = f"{len(values)} fields where the header has {width}"
-                yield SourceRecord(start, dict(zip(header, values)), problem)
-            start = reader.line_num + 1
+            if values:
+                found.append(self._record(start, values))
+            start = self.line + reader.line_num
+        return found
+
+    def _record(self, line: int, values: list[str]) -> SourceRecord:
+        header, width = self.header, len(self.header)
+        fields: dict[str, Any] = dict(zip(header, values))
+        if len(values) > width:
+            fields[EXTRA_FIELDS] = values[width:]
+        problem = None
+        if any(_undecodable(value) for value in values):
+            fields = {k: _escape_any(v) for k, v in fields.items()}
+            problem = f"not valid {self.encoding} (undecodable bytes shown as \\xNN)"
+        elif len(values) != width:
+            problem = f"{len(values)} fields where the header has {width}"
+        elif any(len(value) > self.field_limit for value in values):
+            longest = max(values, key=len)
+            name = header[values.index(longest)]
+            problem = (
+                f"field {name} has {len(longest):,} characters, more than the field "
+                f"limit of {self.field_limit:,} (--field-limit)"
+            )
+            fields = {k: v[: self.field_limit] for k, v in fields.items()}
+        return SourceRecord(line, fields, problem)
+
+
+def _escape_any(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_escaped(v) for v in value]
+    return _escaped(value)
 
 
 class JsonCollector(FileCollector):
@@ -182,18 +561,24 @@ class JsonCollector(FileCollector):
 
     position_unit = "index"
 
-    def records(self) -> Iterator[SourceRecord]:
-        """Yield each element of the top-level array with its index."""
+    def batches(self) -> Iterator[Records]:
+        """Yield the elements of the top-level array, with their indices, in batches."""
+        records = self._records()
+        while batch := list(islice(records, RECORDS_PER_BATCH)):
+            yield Records(batch)
+
+    def _records(self) -> Iterator[SourceRecord]:
         with self._open() as binary:
-            first = _first_byte(binary)
+            stream = _ChunkStream(self._utf8_chunks(binary))
+            first = _first_byte(stream)
             if first != b"[":
                 hint = " (JSON Lines? use --collector jsonl)" if first == b"{" else ""
                 raise ShapeError(f"{self.source} is not a JSON array{hint}")
             try:
-                for index, item in enumerate(
-                    ijson.items(binary, "item", use_float=True)
-                ):
-                    if isinstance(item, dict):
+                for index, item in enumerate(_array_items(stream)):
+                    if item is _TOO_DEEP:
+                        yield SourceRecord(index, {"value": None}, _TOO_DEEP_PROBLEM)
+                    elif isinstance(item, dict):
                         yield SourceRecord(index, item)
                     else:
                         yield SourceRecord(index, {"value": item}, "not a JSON object")
@@ -204,6 +589,104 @@ class JsonCollector(FileCollector):
                 ) from None
 
 
+#: How deep a record's values may nest; a deeper record is rejected, not built.
+MAX_DEPTH = 64
+
+#: What stands for a record nested too deep, and why it is rejected.
+_TOO_DEEP = object()
+_TOO_DEEP_PROBLEM = f"nested deeper than {MAX_DEPTH} levels"
+
+
+def _array_items(stream: "_ChunkStream") -> Iterator[Any]:
+    """The elements of the top-level JSON array, built from the parser's events.
+
+    ijson's own builder keeps each level's path, so memory grows with the square
+    of the depth (a value 50,000 levels deep takes gigabytes): here an element
+    deeper than MAX_DEPTH is skipped as it streams by, and stands as _TOO_DEEP.
+    """
+    stack: list[Any] = []  # the containers being built, outermost first
+    keys: list[str | None] = []
+    depth = 0  # of the parser, the top-level array being 1
+    skipping = False
+    for event, value in ijson.basic_parse(stream, use_float=True):
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth == 1:
+                continue
+            if depth - 1 > MAX_DEPTH:
+                skipping = True
+            if not skipping:
+                stack.append({} if event == "start_map" else [])
+                keys.append(None)
+            continue
+        if event in ("end_map", "end_array"):
+            depth -= 1
+            if depth == 0:
+                return
+            if skipping:
+                if depth == 1:
+                    skipping = False
+                    stack.clear()
+                    keys.clear()
+                    yield _TOO_DEEP
+                continue
+            value = stack.pop()
+            keys.pop()
+        elif event == "map_key":
+            if not skipping:
+                keys[-1] = value
+            continue
+        elif skipping:
+            continue
+        if not stack:
+            yield value
+        elif isinstance(stack[-1], dict):
+            stack[-1][keys[-1]] = value
+        else:
+            stack[-1].append(value)
+
+
+class _ChunkStream:
+    """A binary stream over an iterator of chunks, with `peek` for the first byte."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def peek(self, _size: int = 1) -> bytes:
+        """At least one byte ahead unless at the end, without consuming it."""
+        while not self._pending:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return b""
+            self._pending = chunk
+        return self._pending
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to `size` bytes (a whole chunk at most)."""
+        data = self.peek()
+        if size < 0 or size >= len(data):
+            self._pending = b""
+            return data
+        self._pending = data[size:]
+        return data[:size]
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _first_byte(stream: _ChunkStream) -> bytes:
+    """The first byte that is not white space, consuming only white space."""
+    while chunk := stream.peek(1):
+        stripped = chunk.lstrip()
+        if stripped:
+            return stripped[:1]
+        stream.read(len(chunk))
+    return b""
+
+
 class JsonLinesCollector(FileCollector):
     """One JSON object per line (JSON Lines, NDJSON); blank lines are skipped.
 
@@ -211,31 +694,118 @@ class JsonLinesCollector(FileCollector):
     other lines stand on their own.
     """
 
-    def records(self) -> Iterator[SourceRecord]:
-        """Yield each non-blank line's object with its line number."""
+    def batches(self) -> Iterator["JsonLinesBlock"]:
+        """Yield the file's lines in blocks of whole lines."""
         with self._open() as binary:
-            first = True
-            for number, line in enumerate(binary, start=1):
-                stripped = line.strip()
-                if not stripped:
-                    continue
-                if first and stripped.startswith(b"["):
-                    raise ShapeError(
-                        f"{self.source} is a JSON array, not JSON Lines: use "
-                        "--collector json"
-                    )
-                first = False
-                yield _json_line(number, line)
+            line = 1
+            for number, block in enumerate(
+                _lines_of(self._utf8_chunks(binary), lambda _data, _end: True)
+            ):
+                if number == 0:
+                    self._refuse_an_array(block)
+                yield JsonLinesBlock(block, line)
+                line += block.count(b"\n")
+
+    def _refuse_an_array(self, block: bytes) -> None:
+        if block.lstrip().startswith(b"["):
+            raise ShapeError(
+                f"{self.source} is a JSON array, not JSON Lines: use --collector json"
+            )
 
 
-def _first_byte(binary: io.BufferedReader) -> bytes:
-    """The first byte that is not white space, consuming only white space."""
-    while chunk := binary.peek(1):
-        stripped = chunk.lstrip()
-        if stripped:
-            return stripped[:1]
-        binary.read(len(chunk))
-    return b""
+class JsonLinesBlock(RawBatch):
+    """Lines of a JSON Lines file.
+
+    Args:
+        data: the lines, as UTF-8 bytes.
+        line: the number of the first line.
+    """
+
+    def __init__(self, data: bytes, line: int) -> None:
+        self.data = data
+        self.line = line
+
+    def fields(self) -> list[str]:
+        """The keys of the first object (none if it is not one)."""
+        line = next((line for line in self._lines() if line.strip()), b"")
+        first = _json_line(self.line, line)
+        return [] if first.problem else list(first.fields)
+
+    def _lines(self) -> list[bytes]:
+        lines = self.data.split(b"\n")
+        return lines[:-1] if lines and not lines[-1] else lines
+
+    def records(self) -> list[SourceRecord]:
+        """Each non-blank line's object, with its line number."""
+        return [
+            _json_line(self.line + index, line)
+            for index, line in enumerate(self._lines())
+            if line.strip()
+        ]
+
+    def columnar(self, schema: pa.Schema) -> Columnar | None:
+        """The lines parsed by Arrow with `schema`; lines it cannot read are `rest`."""
+        if _has_blank_line(self.data) or not _utf8(self.data):
+            return None
+        lines = self._lines()
+        tables: list[pa.Table] = []
+        numbers: list[int] = []
+        rest: list[SourceRecord] = []
+        # A line that does not open an object is not one: the row path says why.
+        # (Arrow would also crash on a first line `null`, and drop a byte order
+        # mark that json refuses.) Only such lines cost a look of their own.
+        start = 0
+        for offset in _NOT_AN_OBJECT.finditer(self.data):
+            index = self.data.count(b"\n", 0, offset.start() + 1)
+            self._parse(lines[start:index], start, schema, tables, numbers, rest)
+            rest.append(_json_line(self.line + index, lines[index]))
+            start = index + 1
+        self._parse(lines[start:], start, schema, tables, numbers, rest)
+        table = pa.concat_tables(tables) if tables else schema.empty_table()
+
+        def records_at(rows: Sequence[int]) -> list[SourceRecord]:
+            return [
+                _json_line(numbers[row], lines[numbers[row] - self.line])
+                for row in rows
+            ]
+
+        return Columnar(table, pa.array(numbers, pa.int64()), records_at, rest)
+
+    def _parse(
+        self,
+        lines: list[bytes],
+        offset: int,
+        schema: pa.Schema,
+        tables: list[pa.Table],
+        numbers: list[int],
+        rest: list[SourceRecord],
+    ) -> None:
+        """Parse lines with Arrow; halve a part that fails until its bad lines show."""
+        if not lines:
+            return
+        data = b"\n".join(lines) + b"\n"
+        try:
+            table = pa_json.read_json(
+                pa.BufferReader(data),
+                read_options=pa_json.ReadOptions(
+                    use_threads=False, block_size=len(data) + 1
+                ),
+                parse_options=pa_json.ParseOptions(
+                    explicit_schema=schema, unexpected_field_behavior="ignore"
+                ),
+            )
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            table = None
+        if table is not None and table.num_rows == len(lines):
+            tables.append(table)
+            numbers.extend(range(self.line + offset, self.line + offset + len(lines)))
+            return
+        if len(lines) == 1:
+            rest.append(_json_line(self.line + offset, lines[0]))
+            return
+        half = len(lines) // 2
+        self._parse(lines[:half], offset, schema, tables, numbers, rest)
+        self._parse(lines[half:], offset + half, schema, tables, numbers, rest)
 
 
 def _json_line(number: int, line: bytes) -> SourceRecord:
@@ -243,14 +813,34 @@ def _json_line(number: int, line: bytes) -> SourceRecord:
         value = json.loads(line)
     except json.JSONDecodeError as error:
         problem = f"not valid JSON: {error.msg} at column {error.colno}"
+    except UnicodeDecodeError:
+        problem = "not valid UTF-8 (undecodable bytes shown as \\xNN)"
     except (ValueError, RecursionError) as error:
         problem = f"not valid JSON: {error}"
     else:
-        if isinstance(value, dict):
+        if _deeper_than(value, MAX_DEPTH):
+            problem = _TOO_DEEP_PROBLEM
+        elif isinstance(value, dict):
             return SourceRecord(number, value)
-        return SourceRecord(number, {"value": value}, "not a JSON object")
-    text = line.decode("utf-8", "replace").rstrip("\r\n")
+        else:
+            return SourceRecord(number, {"value": value}, "not a JSON object")
+    text = line.decode(UTF8, "backslashreplace").rstrip("\r\n")
     return SourceRecord(number, {"line": text}, problem)
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether containers nest in `value` more than `limit` levels below it."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            inner
+            for outer in level
+            if isinstance(outer, (dict, list))
+            for inner in (outer.values() if isinstance(outer, dict) else outer)
+        ]
+        if not level:
+            return False
+    return any(isinstance(inner, (dict, list)) for inner in level)
 
 
 #: The collectors `--collector` names.
@@ -273,13 +863,17 @@ def infer_collector(name: str) -> str | None:
 
 
 def collector_for(
-    location: Location | Path | str, collector: str | None = None
+    location: Location | Path | str,
+    collector: str | None = None,
+    *,
+    encoding: str = UTF8,
 ) -> FileCollector:
     """The collector of a location: the one named, else the one its name implies.
 
     Raises:
         UnsupportedLocationError: the location is a URL the tool cannot read.
         UnknownFormatError: no collector named, and the name implies none.
+        LookupError: the encoding is not one Python knows.
     """
     where = location if isinstance(location, Location) else parse_location(location)
     name = collector or infer_collector(where.name)
@@ -290,7 +884,7 @@ def collector_for(
             f"cannot tell how to read {where.shown}: {reason}; use --collector "
             f"{', '.join(COLLECTORS)}"
         )
-    return COLLECTORS[name](where)
+    return COLLECTORS[name](where, encoding)
 
 
 class DumpFolder:
