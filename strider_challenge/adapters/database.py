@@ -1,11 +1,15 @@
 """Engines for the supported databases, configured the same way everywhere."""
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import psycopg2
 from sqlalchemy import URL, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from strider_challenge.domain.errors import LoadError
+from strider_challenge.domain.errors import DatabaseError, LoadError
 
 #: Where the data goes when nothing else is said: a file beside the working directory.
 DEFAULT_DATABASE_URL = "sqlite:///database.db"
@@ -19,10 +23,36 @@ class DatabaseUrlError(LoadError):
     """The database URL cannot be understood."""
 
 
-def describe_database_error(error: SQLAlchemyError) -> str:
+#: The errors of the drivers themselves (raised by COPY and executemany).
+DRIVER_ERRORS = (psycopg2.Error, sqlite3.Error)
+
+
+def describe_database_error(error: BaseException) -> str:
     """One line for the user: the driver's message, without SQLAlchemy's wrapping."""
-    detail = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    return f"database: {detail}"
+    text = str(getattr(error, "orig", None) or error).strip()
+    return f"database: {text.splitlines()[0] if text else type(error).__name__}"
+
+
+def as_database_error(error: BaseException) -> DatabaseError | None:
+    """The domain's DatabaseError for an error of the database or its driver."""
+    if isinstance(error, (SQLAlchemyError, *DRIVER_ERRORS)):
+        return DatabaseError(describe_database_error(error))
+    return None
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn the database's and the drivers' errors into DatabaseError, one line.
+
+    This is the one place where they are: the units of work run inside it.
+    """
+    try:
+        yield
+    except Exception as error:
+        translated = as_database_error(error)
+        if translated is None:
+            raise
+        raise translated from None
 
 
 def normalise_url(url: str) -> URL:

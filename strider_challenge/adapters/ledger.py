@@ -1,13 +1,20 @@
 """Reads and writes of the load ledger, inside the unit of work's transaction."""
 
+from collections.abc import Iterable
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, update
 
-from strider_challenge.domain.ledger import LoadRun
+from strider_challenge.domain.ledger import LoadRun, RejectedRecord
+from strider_challenge.domain.results import Rejection
 
 RUNS: Table = LoadRun.__table__  # type: ignore[attr-defined]
+REJECTED: Table = RejectedRecord.__table__  # type: ignore[attr-defined]
+
+#: Rejections written per statement.
+REJECTIONS_PER_INSERT = 10_000
 
 
 class LedgerRepository:
@@ -29,6 +36,26 @@ class LedgerRepository:
         """Record what a load did."""
         values = run.model_dump(exclude={"id", "model", "source", "started_at"})
         self.connection.execute(update(RUNS).where(RUNS.c.id == run.id).values(values))
+
+    def store_rejections(self, load_id: int, rejections: Iterable[Rejection]) -> int:
+        """Keep every refused record of a load whole; return how many there were."""
+        stored = 0
+        iterator = iter(rejections)
+        while chunk := list(islice(iterator, REJECTIONS_PER_INSERT)):
+            self.connection.execute(
+                insert(REJECTED),
+                [
+                    {
+                        "load_id": load_id,
+                        "position": r.position,
+                        "raw": r.raw,
+                        "error": r.error,
+                    }
+                    for r in chunk
+                ],
+            )
+            stored += len(chunk)
+        return stored
 
     def succeeded_with(self, *, model: str, sha256: str) -> LoadRun | None:
         """The latest successful load of these exact bytes for this model, if any."""

@@ -1,0 +1,95 @@
+"""Runs a merge plan in the load's transaction and counts what it did."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, text
+
+from strider_challenge.adapters import indexes
+from strider_challenge.adapters.merge_plan import (
+    ACTIONS,
+    DELETED,
+    DISTINCT,
+    IF_DUPLICATES,
+    INSERTED,
+    Step,
+    merge_plan,
+)
+from strider_challenge.adapters.partitions import Partitions
+from strider_challenge.domain.columns import Instant
+from strider_challenge.domain.datasets import Dataset
+from strider_challenge.domain.results import MergeCounts
+
+#: Room for PostgreSQL's sorts and hash joins, this transaction only.
+WORK_MEM = "256MB"
+
+
+class Merger:
+    """Merges one dataset's staged rows into its table, in the open transaction.
+
+    It asks the database what the plan depends on (is the table empty? which days
+    have no partition yet?), runs `merge_plan`'s statements, and, around them,
+    builds an empty table's indexes after the fill and attaches new partitions.
+    """
+
+    def __init__(self, connection: Connection, dataset: Dataset[Any]) -> None:
+        self.connection = connection
+        self.dataset = dataset
+        self.dialect = connection.dialect.name
+        self.target = connection.dialect.identifier_preparer.quote(dataset.table_name)
+
+    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
+        """Merge the `staged` rows, effective `as_of`; a `full` dump marks the rest."""
+        if self.dialect == "postgresql":
+            self.connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        first = not self._holds_rows()
+        partitions = Partitions(self.connection, self.dataset)
+        fresh = partitions.prepare(first=first) if partitions.enabled else None
+        plan = merge_plan(
+            self.dataset, self.dialect, full=full, first=first, fresh=fresh
+        )
+        if first and fresh is None:
+            with indexes.built_after(self.connection, self.dataset.table_name):
+                counts = self._run(plan, staged, as_of)
+        else:
+            counts = self._run(plan, staged, as_of)
+        if fresh is not None:
+            partitions.attach(fresh)
+        return counts
+
+    def _holds_rows(self) -> bool:
+        return bool(
+            self.connection.exec_driver_sql(
+                f"SELECT EXISTS (SELECT 1 FROM {self.target})"
+            ).scalar_one()
+        )
+
+    def _run(self, plan: tuple[Step, ...], staged: int, as_of: datetime) -> MergeCounts:
+        inserted, deleted = 0, 0
+        distinct: int | None = None
+        actions: dict[str, int] = {}
+        for step in plan:
+            if step.when == IF_DUPLICATES and distinct == staged:
+                continue
+            statement = text(step.sql)
+            if ":t" in step.sql:
+                statement = statement.bindparams(bindparam("t", type_=Instant()))
+            result = self.connection.execute(statement, {"t": as_of})
+            if step.counts == ACTIONS:
+                actions = {str(action): int(n) for action, n in result}
+            elif step.counts == DISTINCT:
+                distinct = int(result.scalar_one())
+            elif step.counts == INSERTED:
+                rows = result.scalar_one() if result.returns_rows else result.rowcount
+                inserted += int(rows)
+            elif step.counts == DELETED:
+                deleted = int(result.rowcount)
+        back = actions.get("back", 0)
+        return MergeCounts(
+            inserted=inserted + actions.get("new", 0),
+            updated=actions.get("changed", 0) + back,
+            unchanged=actions.get("same", 0),
+            duplicates=staged - (inserted if distinct is None else distinct),
+            deleted=deleted,
+            undeleted=back,
+        )
