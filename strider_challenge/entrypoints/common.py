@@ -8,10 +8,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from strider_challenge.adapters.database import describe_database_error
 from strider_challenge.domain.errors import LoadError, TooManyRejectsError
 
 if TYPE_CHECKING:  # the service layer is imported by the commands that run it
@@ -121,8 +119,6 @@ def clean_errors() -> Iterator[None]:
         raise fail(str(error), EXIT_TOO_MANY_REJECTS) from None
     except LoadError as error:
         raise fail(str(error)) from None
-    except SQLAlchemyError as error:
-        raise fail(describe_database_error(error)) from None
 
 
 def shown(url: str) -> str:

@@ -3,13 +3,10 @@
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from strider_challenge.adapters.collectors import Collector
-from strider_challenge.adapters.database import describe_database_error
 from strider_challenge.domain.datasets import get_dataset
 from strider_challenge.domain.errors import LoadError, SourceError
 from strider_challenge.service_layer import services
+from strider_challenge.service_layer.ports import Collector
 from strider_challenge.service_layer.unit_of_work import AbstractUnitOfWork
 
 #: The files of a dump, in the order they are loaded: model, name inside the folder.
@@ -152,9 +149,7 @@ def _load_file(
             force=force,
             max_rejects=max_rejects,
         )
-    except LoadError as error:
+    except LoadError as error:  # a database error too: this file fails alone
         return DumpFileResult(model, file, FAILED, error=str(error))
-    except SQLAlchemyError as error:  # e.g. a lock timeout: this file fails alone
-        return DumpFileResult(model, file, FAILED, error=describe_database_error(error))
     status = SKIPPED if loaded.skipped_as is not None else LOADED
     return DumpFileResult(model, file, status, report=loaded)

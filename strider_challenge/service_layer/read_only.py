@@ -10,6 +10,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from strider_challenge.adapters.database import as_database_error, database_errors
 from strider_challenge.adapters.queries import AnswerQueries, queries_for
 
 
@@ -41,14 +42,15 @@ class SqlAlchemyReadOnlyUnitOfWork(AbstractReadOnlyUnitOfWork):
         self.engine = engine
 
     def __enter__(self) -> Self:
-        self.connection: Connection = self.engine.connect()
-        try:
-            self.connection.begin()
-            queries = queries_for(self.connection)
-            queries.make_read_only()
-        except BaseException:
-            self._discard()
-            raise
+        with database_errors():
+            self.connection: Connection = self.engine.connect()
+            try:
+                self.connection.begin()
+                queries = queries_for(self.connection)
+                queries.make_read_only()
+            except BaseException:
+                self._discard()
+                raise
         self.queries = queries
         return super().__enter__()
 
@@ -60,8 +62,15 @@ class SqlAlchemyReadOnlyUnitOfWork(AbstractReadOnlyUnitOfWork):
     ) -> None:
         try:
             super().__exit__(exc_type, exc, traceback)
+        except Exception:
+            # Nothing to undo in a read-only session, and its connection is
+            # discarded: one the server dropped cannot roll back, and need not.
+            pass
         finally:
             self._discard()
+        translated = None if exc is None else as_database_error(exc)
+        if translated is not None:
+            raise translated from None
 
     def rollback(self) -> None:
         """Roll the transaction back."""

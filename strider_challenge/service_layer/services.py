@@ -4,13 +4,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from itertools import chain
 from typing import Any
 
-from pydantic import ValidationError
-
-from strider_challenge.adapters.collectors import Collector, SourceRecord
-from strider_challenge.adapters.repository import Item
+from strider_challenge.adapters.spool import RejectionSpool
+from strider_challenge.adapters.validation import Validator
 from strider_challenge.domain.datasets import FULL, INCREMENTAL, Dataset
 from strider_challenge.domain.errors import (
     EmptyFullDumpError,
@@ -19,15 +16,14 @@ from strider_challenge.domain.errors import (
     TooManyRejectsError,
 )
 from strider_challenge.domain.ledger import LoadRun
-from strider_challenge.domain.mappers import MappingError
-from strider_challenge.domain.results import MergeCounts, Rejection
+from strider_challenge.domain.results import MergeCounts, Rejection, ValidationTally
+from strider_challenge.service_layer.ports import (
+    Collector,
+    RejectionStore,
+    RowBatch,
+)
+from strider_challenge.service_layer.ports import Validator as ValidatorPort
 from strider_challenge.service_layer.unit_of_work import AbstractUnitOfWork
-
-#: How many rejected records a report keeps as examples.
-REJECT_SAMPLES = 5
-
-#: How often, in records, the progress callback is called.
-PROGRESS_EVERY = 10_000
 
 
 def utc_now() -> datetime:
@@ -44,24 +40,29 @@ class LoadReport:
     run_id: int | None = None
     skipped_as: int | None = None
     sha256: str | None = None
-    rows_read: int = 0
+    validation: ValidationTally = field(default_factory=ValidationTally)
     counts: MergeCounts = field(default_factory=MergeCounts)
-    rejected: int = 0
-    samples: list[Rejection] = field(default_factory=list)
     seconds: float = 0.0
+
+    @property
+    def rows_read(self) -> int:
+        """Every record read, rejected ones included."""
+        return self.validation.rows_read
+
+    @property
+    def rejected(self) -> int:
+        """How many records were refused."""
+        return self.validation.rejected
+
+    @property
+    def samples(self) -> tuple[Rejection, ...]:
+        """The first refused records."""
+        return self.validation.samples
 
     @property
     def rows_per_second(self) -> float:
         """Throughput over the whole load."""
         return self.rows_read / self.seconds if self.seconds else 0.0
-
-
-def describe_validation_error(error: ValidationError) -> str:
-    """One line per field at fault, joined: `metadata.name: Input should be ...`."""
-    return "; ".join(
-        f"{'.'.join(str(part) for part in detail['loc']) or 'record'}: {detail['msg']}"
-        for detail in error.errors(include_url=False)
-    )
 
 
 def init_db(*, uow: AbstractUnitOfWork) -> None:
@@ -100,15 +101,20 @@ def load(
 ) -> LoadReport:
     """Load every valid record of a source into the dataset's table, in one transaction.
 
+    The load runs in phases, each with its own tally: read and validate (`Validation`:
+    rows read, accepted, rejected), stage (rows staged), merge (`MergeCounts`), and
+    record (the ledger row and the rejected records), then commits.
+
     One load per model at a time: a second load of the same model waits for the
     first to finish (`on_wait` is told), then sees what it committed.
 
     The load is recorded in the ledger with its counts and the SHA-256 of its bytes;
     a source already loaded successfully for this model is skipped unless `force`.
-    Records that fail validation or mapping are stored in `rejected_record`, counted,
-    and sampled in the report. Every change is versioned in the history table,
-    effective `as_of` (default: now); in `full` mode (the dataset's default unless
-    `mode` says otherwise) the records the source lacks are marked deleted.
+    Records that fail validation, mapping or a business rule are stored in
+    `rejected_record`, counted, and sampled in the report. Every change is versioned
+    in the history table, effective `as_of` (default: now); in `full` mode (the
+    dataset's default unless `mode` says otherwise) the records the source lacks are
+    marked deleted.
 
     `force` also loads a dump older than the newest one loaded, as a correction
     effective at that newest dump's time (history never runs backwards), and a full
@@ -116,8 +122,8 @@ def load(
 
     Raises:
         LoadError: the source cannot be read, is not a file of this model, more
-            than `max_rejects` records were rejected, or the dump is out of order
-            or empty; the database is left as it was.
+            than `max_rejects` records were rejected, the dump is out of order or
+            empty, or the database failed; the database is left as it was.
     """
     started = time.perf_counter()
     report = LoadReport(model=dataset.name, source=collector.source)
@@ -141,32 +147,83 @@ def load(
         run.id = report.run_id = uow.ledger.start(
             model=run.model, source=run.source, started_at=run.started_at
         )
-        repository = uow.repository(dataset)
-        items = _items(dataset, collector, report, max_rejects, on_progress)
-        staged = repository.stage(items, load_id=run.id)
-        if report.rows_read and report.rejected == report.rows_read:
-            first = report.samples[0]
-            raise ShapeError(
-                f"none of the {report.rows_read} records of {collector.source} is a "
-                f"valid {dataset.name} (first, at {first.position}: {first.error})"
+        spool = RejectionSpool()
+        try:
+            validation = Validation(
+                dataset,
+                collector,
+                Validator(dataset),
+                spool,
+                max_rejects=max_rejects,
+                on_progress=on_progress,
             )
-        if full and not staged and not force:
-            raise EmptyFullDumpError(
-                f"{collector.source} has no {dataset.name} record: a full load would "
-                "mark every one deleted (--mode incremental loads nothing; --force "
-                "marks them deleted)"
+            staged = uow.stager(dataset).stage(validation)
+            report.validation = validation.tally
+            _check_outcome(report, dataset, collector.source, staged, full, force)
+            report.sha256 = collector.sha256
+            if not force and upfront is None and _skip(uow, report, report.sha256):
+                return report
+            report.counts = uow.merger(dataset).merge(
+                staged, as_of=effective, full=full
             )
-        report.sha256 = collector.sha256
-        if not force and upfront is None and _skip(uow, report, report.sha256):
-            return report
-        report.counts = repository.merge(staged, as_of=effective, full=full)
+            uow.ledger.store_rejections(run.id, spool)
+        finally:
+            spool.close()
         _finish(run, report, clock())
         uow.ledger.finish(run)
         uow.commit()
-    if on_progress:
-        on_progress(report.rows_read)
     report.seconds = time.perf_counter() - started
     return report
+
+
+class Validation:
+    """The read and validate phase: raw batches in, typed row batches out.
+
+    It owns its tally (`tally`, complete once iterated) and puts every rejection in
+    the store it is given; it checks the source's shape on the first batch, and
+    stops the load when more than `max_rejects` records are refused.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset[Any],
+        collector: Collector,
+        validator: ValidatorPort,
+        rejections: RejectionStore,
+        *,
+        max_rejects: int | None = None,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.dataset = dataset
+        self.collector = collector
+        self.validator = validator
+        self.rejections = rejections
+        self.max_rejects = max_rejects
+        self.on_progress = on_progress
+        self.tally = ValidationTally()
+
+    def __iter__(self) -> Iterator[RowBatch]:
+        """Validate the source batch by batch; yield the accepted rows."""
+        first = True
+        for batch in self.collector.batches():
+            if first:
+                _check_shape(self.dataset, self.collector.source, batch.fields())
+                first = False
+            validated = self.validator.validate(batch)
+            before = self.tally.rejected
+            self.tally = self.tally.add(
+                validated.fast, validated.checked, validated.rejections
+            )
+            self.rejections.write(validated.rejections)
+            if self.max_rejects is not None and self.tally.rejected > self.max_rejects:
+                last = validated.rejections[self.max_rejects - before]
+                raise TooManyRejectsError(
+                    f"more than {self.max_rejects} record(s) rejected (the last at "
+                    f"{last.position}: {last.error}); nothing was loaded"
+                )
+            if self.on_progress:
+                self.on_progress(self.tally.rows_read)
+            yield from validated.rows
 
 
 def _effective_time(
@@ -195,6 +252,30 @@ def _skip(uow: AbstractUnitOfWork, report: LoadReport, sha256: str) -> bool:
     return previous is not None
 
 
+def _check_outcome(
+    report: LoadReport,
+    dataset: Dataset[Any],
+    source: str,
+    staged: int,
+    full: bool,
+    force: bool,
+) -> None:
+    """Refuse a source none of whose records is valid, and an empty full dump."""
+    tally = report.validation
+    if tally.rows_read and tally.rejected == tally.rows_read:
+        first = tally.samples[0]
+        raise ShapeError(
+            f"none of the {tally.rows_read} records of {source} is a valid "
+            f"{dataset.name} (first, at {first.position}: {first.error})"
+        )
+    if full and not staged and not force:
+        raise EmptyFullDumpError(
+            f"{source} has no {dataset.name} record: a full load would mark every "
+            "one deleted (--mode incremental loads nothing; --force marks them "
+            "deleted)"
+        )
+
+
 def _finish(run: LoadRun, report: LoadReport, finished_at: datetime) -> None:
     counts = report.counts
     run.sha256 = report.sha256
@@ -207,52 +288,8 @@ def _finish(run: LoadRun, report: LoadReport, finished_at: datetime) -> None:
     run.rejected = report.rejected
 
 
-def _items(
-    dataset: Dataset[Any],
-    collector: Collector,
-    report: LoadReport,
-    max_rejects: int | None,
-    on_progress: Callable[[int], None] | None,
-) -> Iterator[Item]:
-    """Validate and map each record: a row to stage, or a rejection to store."""
-    records = collector.records()
-    first = next(records, None)
-    if first is None:
-        return
-    _check_shape(dataset, collector.source, first)
-    for record in chain([first], records):
-        report.rows_read += 1
-        if on_progress and report.rows_read % PROGRESS_EVERY == 0:
-            on_progress(report.rows_read)
-        error = record.problem
-        if error is None:
-            try:
-                yield record.position, dataset.to_row(record.fields)
-                continue
-            except ValidationError as invalid:
-                error = describe_validation_error(invalid)
-            except MappingError as unmappable:
-                error = str(unmappable)
-        yield _reject(report, record, error, max_rejects)
-
-
-def _reject(
-    report: LoadReport, record: SourceRecord, error: str, max_rejects: int | None
-) -> Rejection:
-    rejection = Rejection(record.position, record.raw_text(), error)
-    report.rejected += 1
-    if len(report.samples) < REJECT_SAMPLES:
-        report.samples.append(rejection)
-    if max_rejects is not None and report.rejected > max_rejects:
-        raise TooManyRejectsError(
-            f"more than {max_rejects} record(s) rejected (the last at "
-            f"{record.position}: {error}); nothing was loaded"
-        )
-    return rejection
-
-
-def _check_shape(dataset: Dataset[Any], source: str, record: SourceRecord) -> None:
-    missing = sorted(dataset.required_fields() - record.fields.keys())
+def _check_shape(dataset: Dataset[Any], source: str, fields: list[str]) -> None:
+    missing = sorted(dataset.required_fields() - set(fields))
     if missing:
         raise ShapeError(
             f"{source} is not a {dataset.name} file: its records lack "

@@ -8,10 +8,16 @@ from typing import Any, Self
 from sqlalchemy import Connection, Engine, text
 
 from strider_challenge.adapters import schema
-from strider_challenge.adapters.database import SQLITE_WRITES
+from strider_challenge.adapters.database import (
+    SQLITE_WRITES,
+    as_database_error,
+    database_errors,
+)
 from strider_challenge.adapters.ledger import LedgerRepository
-from strider_challenge.adapters.repository import StagingRepository, repository_for
+from strider_challenge.adapters.merging import Merger as SqlMerger
+from strider_challenge.adapters.staging import stager_for
 from strider_challenge.domain.datasets import Dataset
+from strider_challenge.service_layer.ports import Ledger, Merger, Stager
 
 #: The first key of every advisory lock this tool takes ("SC" for scli).
 LOCK_SPACE = 0x5343
@@ -53,8 +59,12 @@ class AbstractUnitOfWork(ABC):
         """Undo everything done since the unit of work began."""
 
     @abstractmethod
-    def repository(self, dataset: Dataset[Any]) -> StagingRepository:
-        """The repository that writes one dataset's rows in this transaction."""
+    def stager(self, dataset: Dataset[Any]) -> Stager:
+        """What stages one dataset's rows, in this transaction."""
+
+    @abstractmethod
+    def merger(self, dataset: Dataset[Any]) -> Merger:
+        """What merges the staged rows into the dataset's table, in this transaction."""
 
     @abstractmethod
     def lock_model(self, model: str) -> bool:
@@ -70,7 +80,7 @@ class AbstractUnitOfWork(ABC):
 
     @property
     @abstractmethod
-    def ledger(self) -> LedgerRepository:
+    def ledger(self) -> Ledger:
         """The load ledger, in this transaction."""
 
     @abstractmethod
@@ -83,16 +93,22 @@ class AbstractUnitOfWork(ABC):
 
 
 class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
-    """A unit of work on one connection of a SQLAlchemy engine."""
+    """A unit of work on one connection of a SQLAlchemy engine.
+
+    Every error of the database or its driver, raised inside the unit of work or
+    while it begins or ends, leaves it as the domain's DatabaseError, with the
+    driver's one-line message.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
     def __enter__(self) -> Self:
-        self.connection: Connection = self.engine.connect().execution_options(
-            **{SQLITE_WRITES: True}
-        )
-        self.transaction = self.connection.begin()
+        with database_errors():
+            self.connection: Connection = self.engine.connect().execution_options(
+                **{SQLITE_WRITES: True}
+            )
+            self.transaction = self.connection.begin()
         return super().__enter__()
 
     def __exit__(
@@ -102,9 +118,19 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         traceback: TracebackType | None,
     ) -> None:
         try:
-            super().__exit__(exc_type, exc, traceback)
+            with database_errors():
+                try:
+                    super().__exit__(exc_type, exc, traceback)
+                except Exception:
+                    # A rollback on a connection the server dropped fails too; the
+                    # error on its way out already says what happened.
+                    if exc is None:
+                        raise
         finally:
             self.connection.close()
+        translated = None if exc is None else as_database_error(exc)
+        if translated is not None:
+            raise translated from None
 
     def _commit(self) -> None:
         self.transaction.commit()
@@ -114,9 +140,13 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         if self.transaction.is_active:
             self.transaction.rollback()
 
-    def repository(self, dataset: Dataset[Any]) -> StagingRepository:
-        """A staging repository bound to this transaction's connection."""
-        return repository_for(self.connection, dataset)
+    def stager(self, dataset: Dataset[Any]) -> Stager:
+        """The stager of this transaction's database."""
+        return stager_for(self.connection, dataset)
+
+    def merger(self, dataset: Dataset[Any]) -> Merger:
+        """A merger on this transaction's connection."""
+        return SqlMerger(self.connection, dataset)
 
     def lock_model(self, model: str) -> bool:
         """Try the model's advisory lock (PostgreSQL); SQLite serialises writers.
@@ -141,7 +171,7 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
         )
 
     @property
-    def ledger(self) -> LedgerRepository:
+    def ledger(self) -> Ledger:
         """The load ledger on this transaction's connection."""
         return LedgerRepository(self.connection)
 

@@ -51,3 +51,18 @@ def snapshot(
             }
     finally:
         engine.dispose()
+
+
+def count_rows(database_url: str, table: str) -> int:
+    """How many rows a table or view holds."""
+    engine = create_engine(normalise_url(database_url))
+    try:
+        quote = engine.dialect.identifier_preparer.quote
+        with engine.connect() as connection:
+            return int(
+                connection.execute(text(f"SELECT count(*) FROM {quote(table)}")).one()[
+                    0
+                ]
+            )
+    finally:
+        engine.dispose()

@@ -68,8 +68,9 @@ def test_the_six_loads_give_the_expected_counts_and_repeat_as_no_ops(
         assert f"inserted 0, updated 0, unchanged {loaded:,}" in result.stdout
 
     assert snapshot(database_url, DATA_TABLES) == first
+    # One row per record, in the current table only: no version has ended yet.
     assert {table: len(rows) for table, rows in first.items()} == {
-        name: loaded
+        name: loaded if name == model else 0
         for model, (loaded, _) in EXPECTED.items()
         for name in (model, f"{model}_history")
     }

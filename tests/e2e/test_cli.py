@@ -7,7 +7,7 @@ import pytest
 
 from tests import records
 from tests.conftest import SAMPLE_DATA
-from tests.e2e.helpers import AS_OF, DATA_TABLES, LOADS, scli, snapshot
+from tests.e2e.helpers import AS_OF, DATA_TABLES, LOADS, count_rows, scli, snapshot
 
 
 def test_help_lists_every_command() -> None:
@@ -382,4 +382,5 @@ def test_the_readme_s_worked_example_of_history(ready: str, tmp_path: Path) -> N
     assert "skipped" in skipped.stdout
     assert "inserted 0, updated 0, unchanged 4," in replay.stdout
     history = snapshot(ready, frozenset({"book_history"}))["book_history"]
-    assert len(history) == 6  # A, B, C, B PAN, D, C again
+    assert len(history) == 2  # the versions that ended: B Pan, C on Dec 1
+    assert count_rows(ready, "book_versions") == 6  # A, B, C, B PAN, D, C again

@@ -62,13 +62,21 @@ def current(db: Engine) -> dict[str, tuple[Any, ...]]:
     return {row[0]: tuple(_utc(v) for v in row[1:]) for row in rows}
 
 
-def history(db: Engine) -> list[tuple[Any, ...]]:
+def history(db: Engine, table: str = "book_versions") -> list[tuple[Any, ...]]:
+    """Every version of every book (the view), or those that ended (the table)."""
     rows = query(
         db,
-        "SELECT title, publisher, author, valid_from, valid_to FROM book_history "
+        f"SELECT title, publisher, author, valid_from, valid_to FROM {table} "
         "ORDER BY title, valid_from",
     )
     return [tuple(_utc(v) for v in row) for row in rows]
+
+
+def ended(db: Engine) -> list[tuple[Any, ...]]:
+    """`book_history`, which holds exactly the versions that ended."""
+    kept = history(db, "book_history")
+    assert kept == [row for row in history(db) if row[4] is not None]
+    return kept
 
 
 def _utc(value: Any) -> Any:
@@ -100,6 +108,7 @@ def test_three_days_of_full_dumps_then_replays(db: Engine, tmp_path: Path) -> No
         title: ("Pan", "Ada Writer", DAY1, DAY1, None) for title in "ABCE"
     }
     assert history(db) == [(t, "Pan", "Ada Writer", DAY1, None) for t in "ABCE"]
+    assert ended(db) == []
 
     day2 = load_books(db, tmp_path, "day2", DAY2_BOOKS, DAY2)
     assert day2.counts == MergeCounts(inserted=1, updated=2, unchanged=1, deleted=1)
@@ -119,6 +128,7 @@ def test_three_days_of_full_dumps_then_replays(db: Engine, tmp_path: Path) -> No
         ("D", "Pan", "Ada Writer", DAY2, None),
         ("E", "Pan", "Ada Writer", DAY1, None),
     ]
+    assert len(ended(db)) == 3
 
     day3 = load_books(db, tmp_path, "day3", DAY3_BOOKS, DAY3)
     assert day3.counts == MergeCounts(updated=1, unchanged=4, undeleted=1)
@@ -129,7 +139,8 @@ def test_three_days_of_full_dumps_then_replays(db: Engine, tmp_path: Path) -> No
         ("C", "Pan", "Ada Writer", DAY3, None),
     ]
     assert len(history(db)) == 8
-    settled = (current(db), history(db))
+    assert len(ended(db)) == 3
+    settled = (current(db), history(db), ended(db))
 
     replay3 = load_books(db, tmp_path, "day3", DAY3_BOOKS, DAY3, force=True)
     replay2 = load_books(db, tmp_path, "day2", DAY2_BOOKS, DAY2)
@@ -138,7 +149,7 @@ def test_three_days_of_full_dumps_then_replays(db: Engine, tmp_path: Path) -> No
 
     assert replay3.counts == MergeCounts(unchanged=5)
     assert replay2.skipped_as == day2.run_id
-    assert (current(db), history(db)) == settled
+    assert (current(db), history(db), ended(db)) == settled
     assert ledger(db) == [
         ("full", 4, 0, 0, 0, 0, 0),
         ("full", 1, 2, 1, 1, 0, 0),
@@ -158,7 +169,8 @@ def test_a_forced_older_dump_is_a_correction_at_the_newest_time(
     assert late.counts == MergeCounts(updated=1, deleted=4)
     assert current(db)["A"] == ("Late", "Ada Writer", DAY1, DAY3, None)
     periods = [(row[3], row[4]) for row in history(db)]
-    assert all(end is None or start <= end for start, end in periods)
+    assert all(end is None or start < end for start, end in periods)
+    assert ended(db)
 
 
 def test_the_vendor_s_word_on_a_date_is_one_plain_query(
@@ -168,7 +180,7 @@ def test_the_vendor_s_word_on_a_date_is_one_plain_query(
     load_books(db, tmp_path, "day2", DAY2_BOOKS, DAY2)
     load_books(db, tmp_path, "day3", DAY3_BOOKS, DAY3)
     sql = (
-        "SELECT title, publisher FROM book_history WHERE title = :title"
+        "SELECT title, publisher FROM book_versions WHERE title = :title"
         " AND valid_from <= :at AND (valid_to IS NULL OR valid_to > :at)"
     )
 
@@ -195,12 +207,15 @@ def test_nationality_order_alone_is_not_a_change(db: Engine, tmp_path: Path) -> 
         )
 
     assert report.counts == MergeCounts(unchanged=1)
-    assert query(db, "SELECT count(*) FROM author_history") == [(1,)]
+    assert query(db, "SELECT count(*) FROM author_history") == [(0,)]
+    assert query(db, "SELECT count(*) FROM author_versions") == [(1,)]
 
 
 def test_incremental_loads_never_delete(db: Engine, tmp_path: Path) -> None:
     first = records.stream("2021-12-25T06:30:00.000+0100")
-    second = records.stream("2021-12-26T06:30:00.000+0100")
+    second = records.stream(
+        "2021-12-26T06:30:00.000+0100", end_at="2021-12-26T08:00:00.000+0100"
+    )
     for day, rows in ((DAY1, [first, second]), (DAY2, [second])):
         path = records.write_csv(tmp_path / f"{day.day}.csv", "stream", rows)
         report = services.load(

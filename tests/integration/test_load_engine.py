@@ -1,13 +1,22 @@
 """The load engine on both databases: batches, duplicates, ledger, rejects."""
 
+import gzip
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
 
-from strider_challenge.adapters import repository
-from strider_challenge.adapters.collectors import CsvCollector
+from strider_challenge.adapters import collectors
+from strider_challenge.adapters.collectors import (
+    CsvCollector,
+    RawBatch,
+    Records,
+    SourceRecord,
+)
 from strider_challenge.domain.datasets import get_dataset
 from strider_challenge.domain.errors import SourceError
 from strider_challenge.domain.results import MergeCounts
@@ -24,9 +33,9 @@ def db(engine: Engine) -> Engine:
 
 @pytest.fixture
 def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches of 4 records, so that a small file spans many of them."""
-    for cls in repository.REPOSITORIES.values():
-        monkeypatch.setattr(cls, "batch_rows", 4)
+    """Blocks of a few lines, so that a small file spans many batches."""
+    monkeypatch.setattr(collectors, "BLOCK_SIZE", 64)
+    monkeypatch.setattr(collectors, "RECORDS_PER_BATCH", 4)
 
 
 def load(engine: Engine, path: Path, **options: object) -> services.LoadReport:
@@ -84,10 +93,10 @@ def test_duplicates_within_and_across_batches_keep_the_last_row(
     )
 
 
-def test_a_first_load_keeps_the_last_row_of_each_key_in_table_and_history(
+def test_a_first_load_keeps_the_last_row_of_each_key_and_writes_it_once(
     db: Engine, tmp_path: Path, small_batches: None
 ) -> None:
-    # Empty tables take a shorter path: no classification, no keyed staging (SQLite).
+    # An empty table takes a shorter path: no classification, no keyed staging.
     path = records.write_csv(
         tmp_path / "a.csv",
         "movie",
@@ -98,12 +107,17 @@ def test_a_first_load_keeps_the_last_row_of_each_key_in_table_and_history(
 
     assert report.counts == MergeCounts(inserted=4, duplicates=3)
     assert sizes(db) == {"A": 3, "B": 4, "C": 1, "D": 1}
-    history = rows(
+    assert rows(db, "SELECT count(*) FROM movie_history") == [(0,)]
+    versions = rows(
         db,
-        "SELECT title, size_mb, valid_to IS NULL FROM movie_history ORDER BY title",
+        "SELECT title, size_mb, valid_to IS NULL FROM movie_versions ORDER BY title",
     )
-    assert history == [("A", 3, 1), ("B", 4, 1), ("C", 1, 1), ("D", 1, 1)]
-    seen = rows(db, "SELECT count(*) FROM movie WHERE first_seen_at = last_seen_at")
+    assert versions == [("A", 3, 1), ("B", 4, 1), ("C", 1, 1), ("D", 1, 1)]
+    seen = rows(
+        db,
+        "SELECT count(*) FROM movie WHERE first_seen_at = last_seen_at"
+        " AND valid_from = first_seen_at",
+    )
     assert seen == [(4,)]
 
 
@@ -133,9 +147,7 @@ def test_a_first_load_leaves_the_indexes_as_they_were(
     assert sizes(db) == {"A": 2, "B": 3}
     with pytest.raises(Exception, match="(?i)unique"):
         with db.begin() as connection:  # the rebuilt key still holds
-            connection.execute(
-                text("INSERT INTO movie_history SELECT * FROM movie_history")
-            )
+            connection.execute(text("INSERT INTO movie SELECT * FROM movie"))
 
 
 def test_an_existing_row_seen_once_unchanged_then_changed_is_one_update(
@@ -205,13 +217,14 @@ def test_the_ledger_row_adds_up_and_a_second_load_is_skipped(
 def test_a_source_that_breaks_after_several_batches_leaves_nothing(
     db: Engine, tmp_path: Path, small_batches: None
 ) -> None:
-    path = records.write_csv(
-        tmp_path / "m.csv", "movie", movies(*((f"M{i}", i) for i in range(20)))
+    plain = records.write_csv(
+        tmp_path / "m.csv", "movie", movies(*((f"M{i}", i) for i in range(200)))
     )
-    with path.open("ab") as file:
-        file.write(b"\xff\xfe,1,x,1\n")
+    packed = gzip.compress(plain.read_bytes())
+    path = tmp_path / "m.csv.gz"
+    path.write_bytes(packed[: len(packed) - 40])  # cut short: fails at the end
 
-    with pytest.raises(SourceError, match="not valid CSV"):
+    with pytest.raises(SourceError, match="not a valid gzip file"):
         load(db, path)
 
     assert rows(db, "SELECT count(*) FROM movie") == [(0,)]
@@ -265,3 +278,127 @@ def test_a_second_sqlite_writer_waits_for_the_first(
     engine.dispose()
 
     assert waited >= 0.4 and report.counts.inserted == 1
+
+
+class SlowStreams:
+    """Streams in small batches with a pause between them, so a COPY stays open."""
+
+    source = "slow.csv"
+    sha256 = "0" * 64
+    position_unit = "line"
+
+    def __init__(self, started: threading.Event) -> None:
+        self.started = started
+
+    def batches(self) -> Iterator[RawBatch]:
+        for batch in range(50):
+            self.started.set()
+            time.sleep(0.05)
+            yield Records(
+                [
+                    SourceRecord(
+                        batch * 10 + n,
+                        records.stream(
+                            f"2021-12-25T06:{n:02d}:00.000+0100", user_email=f"{batch}"
+                        ),
+                    )
+                    for n in range(10)
+                ]
+            )
+
+    def sha256_upfront(self) -> str | None:
+        return None
+
+
+@pytest.mark.postgres
+def test_a_connection_dropped_mid_copy_is_the_server_s_one_line(
+    postgres_url: str, postgres_server: Engine
+) -> None:
+    from strider_challenge.adapters.database import create_database_engine
+    from strider_challenge.domain.errors import DatabaseError
+
+    engine = create_database_engine(postgres_url)
+    services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+    started = threading.Event()
+    database = engine.url.database
+
+    def terminate() -> None:
+        started.wait(10)
+        with postgres_server.connect() as admin:
+            while not admin.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :db AND query LIKE 'COPY%'"
+                ),
+                {"db": database},
+            ).scalar():
+                time.sleep(0.01)
+
+    killer = threading.Thread(target=terminate)
+    killer.start()
+    with pytest.raises(DatabaseError) as failed:
+        services.load(
+            dataset=get_dataset("stream"),
+            collector=SlowStreams(started),
+            uow=SqlAlchemyUnitOfWork(engine),
+        )
+    killer.join()
+    engine.dispose()
+
+    assert str(failed.value) == (
+        "database: terminating connection due to administrator command"
+    )
+
+
+@pytest.mark.postgres
+def test_a_copy_the_server_refuses_is_a_database_error(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strider_challenge.adapters import staging
+    from strider_challenge.adapters.database import create_database_engine
+    from strider_challenge.domain.errors import DatabaseError
+
+    made = staging.PostgresStager.__init__
+
+    def skewed(self: staging.PostgresStager, *args: Any) -> None:
+        made(self, *args)
+        # A staging column of eight-byte timestamps where four-byte integers come.
+        self.record_columns = self.record_columns.replace(
+            "duration_mins", "now() AS duration_mins"
+        )
+
+    monkeypatch.setattr(staging.PostgresStager, "__init__", skewed)
+    engine = create_database_engine(postgres_url)
+    services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie()])
+
+    with pytest.raises(DatabaseError, match="^database: .*data") as refused:
+        load(engine, path)
+    engine.dispose()
+
+    assert "\n" not in str(refused.value)
+
+
+@pytest.mark.postgres
+def test_a_unit_of_work_whose_connection_died_says_so_when_it_ends(
+    postgres_url: str, postgres_server: Engine
+) -> None:
+    from strider_challenge.adapters.database import create_database_engine
+    from strider_challenge.domain.errors import DatabaseError
+    from strider_challenge.service_layer.read_only import (
+        SqlAlchemyReadOnlyUnitOfWork,
+    )
+
+    engine = create_database_engine(postgres_url)
+
+    def kill(uow: Any) -> None:
+        pid = uow.connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with postgres_server.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+    with pytest.raises(DatabaseError, match="^database: "):
+        with SqlAlchemyUnitOfWork(engine) as uow:
+            kill(uow)  # and leave without committing: the rollback fails
+    with SqlAlchemyReadOnlyUnitOfWork(engine) as reading:
+        kill(reading)  # nothing to undo: leaving is not an error
+    engine.dispose()

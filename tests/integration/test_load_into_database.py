@@ -1,9 +1,9 @@
 """The load service against real SQLite and PostgreSQL databases."""
 
-from collections.abc import Iterator
-from dataclasses import replace
+import gzip
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, inspect, text
@@ -12,7 +12,6 @@ from sqlmodel import Session, select
 from strider_challenge.adapters.collectors import CsvCollector, JsonCollector
 from strider_challenge.domain.datasets import get_dataset
 from strider_challenge.domain.errors import SourceError
-from strider_challenge.domain.mappers import map_movie
 from strider_challenge.domain.model import Author, Movie, Review, Stream
 from strider_challenge.domain.results import MergeCounts
 from strider_challenge.service_layer import services
@@ -193,52 +192,79 @@ def test_a_source_that_breaks_halfway_leaves_the_table_as_it_was(
         records.write_csv(tmp_path / "m.csv", "movie", [records.movie("Kept")]),
         "movie",
     )
-    broken = tmp_path / "broken.csv"
-    broken.write_bytes(
-        b"title,duration_mins,original_language,size_mb\nNew,1,x,2\n\xff\n"
+    plain = records.write_csv(
+        tmp_path / "new.csv", "movie", [records.movie(f"New {i}") for i in range(99)]
     )
+    packed = gzip.compress(plain.read_bytes())
+    broken = tmp_path / "broken.csv.gz"
+    broken.write_bytes(packed[: len(packed) // 2])
 
-    with pytest.raises(SourceError):
+    with pytest.raises(SourceError, match="not a valid gzip file"):
         load_csv(db, broken, "movie")
 
     with Session(db) as session:
         assert [m.title for m in session.exec(select(Movie))] == ["Kept"]
 
 
-def test_a_failure_after_staging_rolls_everything_back(
+def test_a_failure_after_the_merge_rolls_everything_back(
     db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from strider_challenge.adapters import repository
+    from strider_challenge.adapters.merging import Merger
 
-    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+    path = records.write_csv(
+        tmp_path / "m.csv",
+        "movie",
+        [records.movie("A"), records.movie("B", size_mb="x")],
+    )
+    merge = Merger.merge
+    merged: list[int] = []
 
-    def explode(self: object, staged: int, **_: object) -> Iterator[None]:
+    def merge_then_fail(self: Merger, staged: int, **options: Any) -> MergeCounts:
+        counts = merge(self, staged, **options)
+        merged.append(counts.inserted)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(repository.StagingRepository, "merge", explode)
+    monkeypatch.setattr(Merger, "merge", merge_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         load_csv(db, path, "movie")
 
-    assert count(db, "movie") == 0
+    assert merged == [1]  # the merge did write the row...
+    assert count(db, "movie") == 0  # ... and it was rolled back,
+    assert count(db, "load_run") == count(db, "rejected_record") == 0  # with the rest
+
+
+#: A trigger that refuses every new movie, the same way on both databases.
+REFUSE_MOVIES = {
+    "sqlite": [
+        "CREATE TRIGGER refuse BEFORE INSERT ON movie"
+        " BEGIN SELECT RAISE(ABORT, 'movies are refused'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql"
+        " AS $$ BEGIN RAISE EXCEPTION 'movies are refused'; END $$",
+        "CREATE TRIGGER refuse BEFORE INSERT ON movie"
+        " FOR EACH ROW EXECUTE FUNCTION refuse()",
+    ],
+}
 
 
 def test_a_value_the_database_refuses_is_a_clean_error_and_leaves_nothing(
-    db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Engine, tmp_path: Path
 ) -> None:
-    from strider_challenge.domain import datasets
     from strider_challenge.domain.errors import DatabaseError
 
-    movie = datasets.get_dataset("movie")
-    unstorable = replace(
-        movie, mapper=lambda raw: {**map_movie(raw), "size_mb": object()}
+    with db.begin() as connection:
+        for statement in REFUSE_MOVIES[db.dialect.name]:
+            connection.exec_driver_sql(statement)
+    path = records.write_csv(
+        tmp_path / "m.csv",
+        "movie",
+        [records.movie("A"), records.movie("B", size_mb="x")],
     )
-    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
 
-    with pytest.raises(DatabaseError, match="^database: "):
-        services.load(
-            dataset=unstorable,
-            collector=CsvCollector(path),
-            uow=SqlAlchemyUnitOfWork(db),
-        )
+    with pytest.raises(DatabaseError, match="^database: .*movies are refused") as error:
+        load_csv(db, path, "movie")
 
-    assert count(db, "movie") == 0
+    assert error.value.__cause__ is None and error.value.__suppress_context__
+    assert count(db, "movie") == count(db, "load_run") == 0
+    assert count(db, "rejected_record") == 0

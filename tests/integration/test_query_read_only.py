@@ -190,3 +190,18 @@ def test_a_session_that_cannot_be_made_read_only_is_discarded(
         run(engine, "SELECT 1")
 
     assert engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+def test_a_database_error_inside_a_read_only_session_is_one_line(
+    loaded: Engine,
+) -> None:
+    from strider_challenge.domain.errors import DatabaseError
+
+    with loaded.begin() as connection:
+        connection.execute(text("ALTER TABLE movie RENAME COLUMN duration_mins TO n"))
+
+    with pytest.raises(DatabaseError, match="^database: .*duration_mins") as failed:
+        run_report(loaded)
+
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__
+    assert loaded.pool.checkedout() == 0  # type: ignore[attr-defined]

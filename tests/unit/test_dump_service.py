@@ -3,7 +3,7 @@ from typing import Any
 
 import pytest
 
-from strider_challenge.adapters.collectors import SourceRecord
+from strider_challenge.adapters.collectors import RawBatch, Records
 from strider_challenge.domain.errors import SourceError
 from strider_challenge.service_layer import dumps
 from tests import records
@@ -23,9 +23,10 @@ GOOD = {
 class BrokenCollector:
     source = "broken"
     sha256 = ""
+    position_unit = "line"
 
-    def records(self) -> Iterator[SourceRecord]:
-        yield from numbered(records.user())
+    def batches(self) -> Iterator[RawBatch]:
+        yield Records(numbered(records.user()))
         raise SourceError("broken is not valid CSV: unexpected end of data")
 
     def sha256_upfront(self) -> str | None:
@@ -170,15 +171,14 @@ def test_a_second_run_skips_what_was_loaded_unless_forced() -> None:
 def test_a_database_error_fails_its_file_and_the_others_still_load(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from sqlalchemy.exc import OperationalError
-
+    from strider_challenge.domain.errors import DatabaseError
     from strider_challenge.service_layer import services
 
     real_load = services.load
 
     def load(**kwargs: Any) -> Any:
-        if kwargs["dataset"].name == "stream":
-            raise OperationalError("LOCK", {}, Exception("lock timeout\nCONTEXT: x"))
+        if kwargs["dataset"].name == "stream":  # as the unit of work reports it
+            raise DatabaseError("database: lock timeout")
         return real_load(**kwargs)
 
     monkeypatch.setattr(services, "load", load)

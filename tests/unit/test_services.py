@@ -5,8 +5,7 @@ from typing import Any
 
 import pytest
 
-from strider_challenge.adapters.collectors import SourceRecord
-from strider_challenge.adapters.repository import Item
+from strider_challenge.adapters.collectors import Records, SourceRecord
 from strider_challenge.domain.datasets import Dataset, get_dataset
 from strider_challenge.domain.errors import (
     EmptyFullDumpError,
@@ -16,14 +15,40 @@ from strider_challenge.domain.errors import (
     TooManyRejectsError,
 )
 from strider_challenge.domain.ledger import LoadRun
-from strider_challenge.domain.results import MergeCounts, Rejection
+from strider_challenge.domain.results import REJECT_SAMPLES, MergeCounts, Rejection
 from strider_challenge.service_layer import services
+from strider_challenge.service_layer.ports import (
+    Ledger,
+    Merger,
+    RawBatch,
+    RowBatch,
+    Stager,
+)
 from strider_challenge.service_layer.unit_of_work import AbstractUnitOfWork
 from tests import records
 
 
-class FakeRepository:
-    """Keeps rows in a dict keyed like the table; counts like the real ones."""
+class FakeStager:
+    """Keeps the staged rows, last of each key winning, as the real stagers' plan."""
+
+    def __init__(self, dataset: Dataset[Any], uow: "FakeUnitOfWork") -> None:
+        self.dataset = dataset
+        self.uow = uow
+
+    def stage(self, batches: Iterable[RowBatch]) -> int:
+        rows = sorted(
+            (row for batch in batches for row in batch.to_pylist()),
+            key=lambda row: row["_seq"],
+        )
+        staged = self.uow.staged.setdefault(self.dataset.name, {})
+        for row in rows:
+            del row["_seq"]
+            staged[tuple(row[k] for k in self.dataset.key)] = row
+        return len(rows)
+
+
+class FakeMerger:
+    """Merges the staged rows into a dict keyed like the table; counts alike."""
 
     def __init__(self, dataset: Dataset[Any], uow: "FakeUnitOfWork") -> None:
         self.dataset = dataset
@@ -32,33 +57,22 @@ class FakeRepository:
             dataset.name, dict(uow.tables.get(dataset.name, {}))
         )
 
-    def stage(self, items: Iterable[Item], *, load_id: int) -> int:
-        self.staged: dict[tuple[Any, ...], Any] = {}
-        rows = 0
-        for item in items:
-            if isinstance(item, Rejection):
-                self.uow.pending_rejections.append((load_id, item))
-                continue
-            rows += 1
-            self.staged[tuple(item[1][k] for k in self.dataset.key)] = item[1]
-        return rows
-
     def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
         self.uow.merges.append((self.dataset.name, as_of, full))
-        inserted = sum(key not in self.table for key in self.staged)
+        rows = self.uow.staged.pop(self.dataset.name, {})
+        inserted = sum(key not in self.table for key in rows)
         updated = sum(
-            key in self.table and self.table[key] != row
-            for key, row in self.staged.items()
+            key in self.table and self.table[key] != row for key, row in rows.items()
         )
-        deleted = [key for key in self.table if key not in self.staged] if full else []
+        deleted = [key for key in self.table if key not in rows] if full else []
         for key in deleted:
             del self.table[key]
-        self.table.update(self.staged)
+        self.table.update(rows)
         return MergeCounts(
             inserted=inserted,
             updated=updated,
-            unchanged=len(self.staged) - inserted - updated,
-            duplicates=staged - len(self.staged),
+            unchanged=len(rows) - inserted - updated,
+            duplicates=staged - len(rows),
             deleted=len(deleted),
         )
 
@@ -77,6 +91,11 @@ class FakeLedger:
     def finish(self, run: LoadRun) -> None:
         assert run.id is not None
         self.uow.pending_runs[run.id] = run
+
+    def store_rejections(self, load_id: int, rejections: Iterable[Rejection]) -> int:
+        stored = [(load_id, rejection) for rejection in rejections]
+        self.uow.pending_rejections.extend(stored)
+        return len(stored)
 
     def succeeded_with(self, *, model: str, sha256: str) -> LoadRun | None:
         found = [
@@ -114,14 +133,18 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
     def _reset(self) -> None:
         self.pending: dict[str, dict[tuple[Any, ...], Any]] = {}
+        self.staged: dict[str, dict[tuple[Any, ...], Any]] = {}
         self.pending_runs: dict[int, LoadRun] = {}
         self.pending_rejections: list[tuple[int, Rejection]] = []
 
-    def repository(self, dataset: Dataset[Any]) -> Any:
-        return FakeRepository(dataset, self)
+    def stager(self, dataset: Dataset[Any]) -> Stager:
+        return FakeStager(dataset, self)
+
+    def merger(self, dataset: Dataset[Any]) -> Merger:
+        return FakeMerger(dataset, self)
 
     @property
-    def ledger(self) -> Any:
+    def ledger(self) -> Ledger:
         return FakeLedger(self)
 
     def create_schema(self) -> None:
@@ -149,19 +172,26 @@ class FakeUnitOfWork(AbstractUnitOfWork):
 
 
 class ListCollector:
+    """Records from a list, handed over `per_batch` at a time."""
+
+    position_unit = "line"
+
     def __init__(
         self,
         items: list[SourceRecord],
         source: str = "mem.csv",
         upfront: bool = True,
+        per_batch: int = 2,
     ) -> None:
         self.items = items
         self.source = source
         self.sha256 = hashlib.sha256(repr(items).encode()).hexdigest()
         self.upfront = upfront
+        self.per_batch = per_batch
 
-    def records(self) -> Iterator[SourceRecord]:
-        yield from self.items
+    def batches(self) -> Iterator[RawBatch]:
+        for start in range(0, len(self.items), self.per_batch):
+            yield Records(self.items[start : start + self.per_batch])
 
     def sha256_upfront(self) -> str | None:
         return self.sha256 if self.upfront else None
@@ -230,7 +260,7 @@ def test_invalid_records_are_rejected_counted_and_sampled() -> None:
 
     assert (report.rows_read, report.rejected) == (9, 8)
     assert report.counts.inserted == 1
-    assert len(report.samples) == services.REJECT_SAMPLES
+    assert len(report.samples) == REJECT_SAMPLES
     first = report.samples[0]
     assert first.position == 3
     assert first.error.startswith("duration_mins: Input should be a valid integer")
@@ -283,8 +313,8 @@ def test_a_source_where_every_record_fails_is_refused() -> None:
 
 def test_a_source_failing_halfway_leaves_nothing() -> None:
     class Broken(ListCollector):
-        def records(self) -> Iterator[SourceRecord]:
-            yield SourceRecord(2, records.movie("A"))
+        def batches(self) -> Iterator[RawBatch]:
+            yield Records([SourceRecord(2, records.movie("A"))])
             raise SourceError("mem.csv is not valid CSV: boom")
 
     uow = FakeUnitOfWork()
@@ -306,10 +336,7 @@ def test_empty_incremental_source_loads_nothing_and_commits() -> None:
     assert report.rows_per_second == 0.0 and report.counts == MergeCounts()
 
 
-def test_progress_is_reported_periodically_and_at_the_end(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(services, "PROGRESS_EVERY", 2)
+def test_progress_is_reported_after_every_batch() -> None:
     seen: list[int] = []
 
     report = services.load(

@@ -1,0 +1,118 @@
+"""The ports of the load: what the service layer needs from the adapters.
+
+Each is a Protocol: the adapters implement them, and the unit tests' fakes are
+checked against the same Protocols by mypy.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Protocol, TypeAlias
+
+import pyarrow as pa
+
+from strider_challenge.adapters.collectors import RawBatch
+from strider_challenge.domain.ledger import LoadRun
+from strider_challenge.domain.results import MergeCounts, Rejection
+
+#: Typed rows ready to stage: the dataset's columns and `_seq` (adapters/arrow_rows).
+RowBatch: TypeAlias = pa.RecordBatch
+
+__all__ = ["RawBatch", "RowBatch"]
+
+
+class Collector(Protocol):
+    """A source of records: a file, a stream, a request's body, messages."""
+
+    @property
+    def source(self) -> str:
+        """Where the records come from, as shown to the user and in the ledger."""
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the bytes read so far: of the whole source once exhausted."""
+
+    @property
+    def position_unit(self) -> str:
+        """What a record's position counts: `line`, `index`, ..."""
+
+    def batches(self) -> Iterator[RawBatch]:
+        """The source's records, batch by batch, in order."""
+
+    def sha256_upfront(self) -> str | None:
+        """The digest of the whole source if it can be had before loading, else None."""
+
+
+class Validated(Protocol):
+    """What validation made of one raw batch."""
+
+    @property
+    def rows(self) -> Sequence[RowBatch]:
+        """The accepted rows."""
+
+    @property
+    def fast(self) -> int:
+        """Rows accepted column by column."""
+
+    @property
+    def checked(self) -> int:
+        """Rows accepted one by one."""
+
+    @property
+    def rejections(self) -> list[Rejection]:
+        """The records refused."""
+
+
+class Validator(Protocol):
+    """Checks raw batches against a dataset's schema and rules."""
+
+    def validate(self, batch: RawBatch) -> Validated:
+        """Typed rows and rejections of one batch."""
+
+
+class RejectionStore(Protocol):
+    """Rejections kept until the ledger can take them."""
+
+    def write(self, rejections: Iterable[Rejection]) -> None:
+        """Keep these rejections."""
+
+    def __iter__(self) -> Iterator[Rejection]:
+        """Every rejection kept, in order."""
+
+    def close(self) -> None:
+        """Release what the store holds."""
+
+
+class Stager(Protocol):
+    """Writes row batches into the load's staging table."""
+
+    def stage(self, batches: Iterable[RowBatch]) -> int:
+        """Stage every batch; return how many rows were staged."""
+
+
+class Merger(Protocol):
+    """Merges the staged rows into the dataset's table and history."""
+
+    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
+        """Merge `staged` rows effective `as_of`; `full` marks the absent deleted."""
+
+
+class Ledger(Protocol):
+    """The load ledger: `load_run` and `rejected_record`."""
+
+    def start(self, *, model: str, source: str, started_at: datetime) -> int:
+        """Open a ledger row; return its id."""
+
+    def finish(self, run: LoadRun) -> None:
+        """Record what a load did."""
+
+    def store_rejections(self, load_id: int, rejections: Iterable[Rejection]) -> int:
+        """Keep a load's refused records; return how many."""
+
+    def succeeded_with(self, *, model: str, sha256: str) -> LoadRun | None:
+        """The latest successful load of these bytes for the model."""
+
+    def latest_as_of(self, *, model: str) -> datetime | None:
+        """The effective time of the newest successful load of the model."""
+
+    def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
+        """The latest loads, newest first."""
