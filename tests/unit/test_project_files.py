@@ -9,7 +9,8 @@ from tests.conftest import ROOT
 from tests.e2e.helpers import LOADS
 
 MAKE_TARGETS = (
-    "requirements requirements-dev requirements-minimum tests-coverage unit-tests "
+    "requirements requirements-dev requirements-minimum lock "
+    "lock-check tests-coverage unit-tests "
     "integration-tests e2e-tests app teardown style-check quality-check type-check "
     "checks apply-style package version build-docker clean help run test"
 ).split()
