@@ -95,8 +95,9 @@ apply-style: ## Reformat the code (black, isort).
 	$(PY) -m isort strider_challenge tests tools
 	$(PY) -m black .
 
-package: $(PY) ## Build a wheel into dist/.
-	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist .
+package: $(PY) ## Build the sdist and the wheel into dist/ with the build lock's tools.
+	$(PY) -m pip install --quiet --require-hashes -r requirements.build.lock
+	$(PY) -m build --no-isolation --outdir dist .
 
 version: ## Print the version.
 	@echo $(VERSION)
