@@ -18,7 +18,7 @@ COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal \
 
 .DEFAULT_GOAL := help
 .PHONY: help run test requirements requirements-dev requirements-minimum \
-	lock lock-check \
+	lock lock-check lint-dockerfile \
 	tests-coverage unit-tests integration-tests e2e-tests app teardown \
 	style-check quality-check type-check checks apply-style package version \
 	build-docker clean
@@ -89,7 +89,10 @@ quality-check: ## Lint, docstrings included (flake8).
 type-check: ## Type-check strictly (mypy).
 	$(PY) -m mypy strider_challenge tests tools
 
-checks: style-check quality-check type-check lock-check ## Run every static check.
+lint-dockerfile: ## Lint the Dockerfile (hadolint).
+	$(BIN)/hadolint Dockerfile
+
+checks: style-check quality-check type-check lock-check lint-dockerfile ## Run every static check.
 
 apply-style: ## Reformat the code (black, isort).
 	$(PY) -m isort strider_challenge tests tools
@@ -102,7 +105,7 @@ package: $(PY) ## Build the sdist and the wheel into dist/ with the build lock's
 version: ## Print the version.
 	@echo $(VERSION)
 
-build-docker: ## Build the docker image.
+build-docker: ## Build the docker image (two stages: the wheel, then the lock and the wheel).
 	docker build --tag $(IMAGE):$(VERSION) --tag $(IMAGE):latest .
 
 clean: ## Remove build artefacts, caches and the local SQLite database.
