@@ -6,10 +6,13 @@ PY := $(BIN)/python
 IMAGE ?= strider-challenge
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' strider_challenge/__init__.py)
 PYTEST := $(PY) -m pytest -p no:cacheprovider
+#: The separate venv in which Airflow imports deploy/airflow/ (the DAG test).
+AIRFLOW_VENV ?= .venv-airflow
 #: Each lock and the ranges it is compiled from; the dev lock keeps the runtime pins.
 LOCKS := requirements.txt=requirements.lock \
 	requirements.build.txt=requirements.build.lock \
-	requirements.dev.txt=requirements.dev.lock
+	requirements.dev.txt=requirements.dev.lock \
+	deploy/airflow/requirements.txt=deploy/airflow/requirements.lock
 #: `make lock UPGRADE="sqlalchemy typer"` moves those pins to their newest allowed release.
 UPGRADE ?=
 COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal \
@@ -18,7 +21,7 @@ COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal \
 
 .DEFAULT_GOAL := help
 .PHONY: help run test requirements requirements-dev requirements-minimum \
-	lock lock-check lint-dockerfile \
+	requirements-airflow lock lock-check lint-dockerfile \
 	tests-coverage unit-tests integration-tests e2e-tests app teardown \
 	style-check quality-check type-check checks apply-style package version \
 	build-docker clean
@@ -52,11 +55,19 @@ requirements-minimum: $(PY) ## Install only what scli needs to run (no editable 
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps .
 
+requirements-airflow: $(AIRFLOW_VENV)/bin/airflow ## Install Airflow's lock into its own venv, for the DAG test.
+
+$(AIRFLOW_VENV)/bin/airflow: deploy/airflow/requirements.lock
+	$(PYTHON) -m venv --clear $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --require-hashes -r $<
+	touch $@
+
 lock: requirements-dev ## Compile every lock from its ranges (UPGRADE="name ..." to move pins).
 	$(COMPILE) --output-file requirements.lock requirements.txt
 	$(COMPILE) --output-file requirements.build.lock requirements.build.txt
 	$(COMPILE) --constraint requirements.lock --constraint requirements.build.lock \
 		--output-file requirements.dev.lock requirements.dev.txt
+	$(COMPILE) --output-file deploy/airflow/requirements.lock deploy/airflow/requirements.txt
 
 lock-check: ## Fail when a lock no longer matches its ranges (run `make lock`).
 	$(PY) -m tools.check_locks $(LOCKS)

@@ -10,7 +10,7 @@ from tests.strict_yaml import load_file
 from tests.unit.test_deploy import cronjob
 
 MAKE_TARGETS = (
-    "requirements requirements-dev requirements-minimum lock "
+    "requirements requirements-dev requirements-minimum requirements-airflow lock "
     "lock-check lint-dockerfile tests-coverage unit-tests "
     "integration-tests e2e-tests app teardown style-check quality-check type-check "
     "checks apply-style package version build-docker clean help run test"
