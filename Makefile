@@ -21,7 +21,7 @@ COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal \
 
 .DEFAULT_GOAL := help
 .PHONY: help run test requirements requirements-dev requirements-minimum \
-	requirements-airflow lock lock-check lint-dockerfile \
+	requirements-airflow lock lock-check lint-workflows lint-dockerfile \
 	tests-coverage unit-tests integration-tests e2e-tests app teardown \
 	style-check quality-check type-check checks apply-style package version \
 	build-docker clean
@@ -100,10 +100,13 @@ quality-check: ## Lint, docstrings included (flake8).
 type-check: ## Type-check strictly (mypy).
 	$(PY) -m mypy strider_challenge tests tools
 
+lint-workflows: ## Lint the GitHub workflows (actionlint, with shellcheck on their scripts).
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
+
 lint-dockerfile: ## Lint the Dockerfile (hadolint).
 	$(BIN)/hadolint Dockerfile
 
-checks: style-check quality-check type-check lock-check lint-dockerfile ## Run every static check.
+checks: style-check quality-check type-check lock-check lint-workflows lint-dockerfile ## Run every static check.
 
 apply-style: ## Reformat the code (black, isort).
 	$(PY) -m isort strider_challenge tests tools

@@ -11,7 +11,7 @@ from tests.unit.test_deploy import cronjob
 
 MAKE_TARGETS = (
     "requirements requirements-dev requirements-minimum requirements-airflow lock "
-    "lock-check lint-dockerfile tests-coverage unit-tests "
+    "lock-check lint-workflows lint-dockerfile tests-coverage unit-tests "
     "integration-tests e2e-tests app teardown style-check quality-check type-check "
     "checks apply-style package version build-docker clean help run test"
 ).split()
