@@ -1,5 +1,6 @@
 """The files that run the tool outside Python stay true to the code."""
 
+import fnmatch
 import re
 import subprocess
 from typing import Any
@@ -122,6 +123,29 @@ def test_the_image_copies_what_setup_py_reads_into_its_build_stage() -> None:
     }
     assert read <= copied
     assert {"requirements.txt", "requirements.dev.txt"} <= set(manifest)
+
+
+def test_the_build_context_leaves_out_the_venvs_but_not_what_the_image_copies() -> None:
+    ignored = [
+        line
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    copied = [
+        part
+        for stage in dockerfile_stages()
+        for line in stage
+        if line.startswith("COPY ")
+        for part in line.split()[1:-1]
+    ]
+
+    assert {".venv", ".venv-*", "dist", ".git"} <= set(ignored)
+    assert not [
+        source
+        for source in copied
+        for pattern in ignored
+        if fnmatch.fnmatch(source, pattern) or source.startswith(f"{pattern}/")
+    ]
 
 
 def test_the_image_runs_as_the_non_root_user_the_cronjob_expects() -> None:
