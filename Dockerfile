@@ -1,4 +1,23 @@
-# The scli command on a slim Python; PostgreSQL is reached through DATABASE_URL.
+# syntax=docker/dockerfile:1
+# The scli command on a slim Python, in two stages: the first builds the wheel with the
+# build lock's tools; the second installs the runtime lock and that wheel, nothing else
+# (no compiler, no build tools, no source tree). PostgreSQL is reached through DATABASE_URL.
+
+FROM python:3.11-slim AS wheel
+
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /src
+
+COPY requirements.build.lock ./
+RUN pip install --require-hashes -r requirements.build.lock
+
+COPY pyproject.toml setup.py MANIFEST.in README.md requirements.txt requirements.dev.txt ./
+COPY strider_challenge ./strider_challenge
+RUN python -m build --no-isolation --wheel --outdir /wheels .
+
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -8,18 +27,21 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them.
-COPY requirements.txt ./
-RUN pip install -r requirements.txt
+# The lock first, so that a code change does not reinstall the dependencies.
+COPY requirements.lock ./
+RUN pip install --require-hashes -r requirements.lock
 
-COPY pyproject.toml setup.py README.md requirements.dev.txt ./
-COPY strider_challenge ./strider_challenge
-RUN pip install --no-deps . && rm -rf build
+# The wheel is mounted, not copied: it leaves no layer behind.
+RUN --mount=type=bind,from=wheel,source=/wheels,target=/wheels \
+    pip install --no-deps /wheels/strider_challenge-*.whl
 
 COPY data ./data
 
-RUN useradd --create-home --uid 10001 scli && chown scli /app
-USER scli
+# A numeric user, so that Kubernetes' runAsNonRoot can tell it is not root; it owns
+# /app only, where the default SQLite file (database.db) would be written.
+RUN useradd --no-log-init --system --uid 10001 --home-dir /app scli \
+    && chown scli /app
+USER 10001
 
 ENTRYPOINT ["scli"]
 CMD ["--help"]

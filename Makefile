@@ -6,9 +6,22 @@ PY := $(BIN)/python
 IMAGE ?= strider-challenge
 VERSION := $(shell sed -n 's/^__version__ = "\(.*\)"/\1/p' strider_challenge/__init__.py)
 PYTEST := $(PY) -m pytest -p no:cacheprovider
+#: The separate venv in which Airflow imports deploy/airflow/ (the DAG test).
+AIRFLOW_VENV ?= .venv-airflow
+#: Each lock and the ranges it is compiled from; the dev lock keeps the runtime pins.
+LOCKS := requirements.txt=requirements.lock \
+	requirements.build.txt=requirements.build.lock \
+	requirements.dev.txt=requirements.dev.lock \
+	deploy/airflow/requirements.txt=deploy/airflow/requirements.lock
+#: `make lock UPGRADE="sqlalchemy typer"` moves those pins to their newest allowed release.
+UPGRADE ?=
+COMPILE := $(BIN)/uv pip compile --quiet --generate-hashes --universal \
+	--python-version 3.11 --custom-compile-command "make lock" \
+	$(foreach name,$(UPGRADE),--upgrade-package $(name))
 
 .DEFAULT_GOAL := help
 .PHONY: help run test requirements requirements-dev requirements-minimum \
+	requirements-airflow lock lock-check lint-workflows lint-dockerfile \
 	tests-coverage unit-tests integration-tests e2e-tests app teardown \
 	style-check quality-check type-check checks apply-style package version \
 	build-docker clean
@@ -30,18 +43,34 @@ test: requirements-dev checks tests-coverage ## Set up, then run the quality che
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-requirements: $(PY) ## Install the runtime dependencies and the scli command.
-	$(PY) -m pip install --quiet -r requirements.txt
+requirements: $(PY) ## Install the runtime lock and the scli command.
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
 
-requirements-dev: requirements ## Install the test and quality tools too.
-	$(PY) -m pip install --quiet -r requirements.dev.txt
+requirements-dev: requirements ## Install the dev lock too: test, build and quality tools.
+	$(PY) -m pip install --quiet --require-hashes -r requirements.dev.lock
 
 requirements-minimum: $(PY) ## Install only what scli needs to run (no editable install, no dev tools).
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps .
+
+requirements-airflow: $(AIRFLOW_VENV)/bin/airflow ## Install Airflow's lock into its own venv, for the DAG test.
+
+$(AIRFLOW_VENV)/bin/airflow: deploy/airflow/requirements.lock
+	$(PYTHON) -m venv --clear $(AIRFLOW_VENV)
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --require-hashes -r $<
+	touch $@
+
+lock: requirements-dev ## Compile every lock from its ranges (UPGRADE="name ..." to move pins).
+	$(COMPILE) --output-file requirements.lock requirements.txt
+	$(COMPILE) --output-file requirements.build.lock requirements.build.txt
+	$(COMPILE) --constraint requirements.lock --constraint requirements.build.lock \
+		--output-file requirements.dev.lock requirements.dev.txt
+	$(COMPILE) --output-file deploy/airflow/requirements.lock deploy/airflow/requirements.txt
+
+lock-check: ## Fail when a lock no longer matches its ranges (run `make lock`).
+	$(PY) -m tools.check_locks $(LOCKS)
 
 tests-coverage: ## Run every test; fail under 100% line and branch coverage.
 	$(PYTEST) --cov=strider_challenge --cov-branch --cov-report=term-missing --cov-fail-under=100 tests
@@ -63,27 +92,34 @@ teardown: ## Stop the docker compose stack and delete its volume.
 
 style-check: ## Check formatting (black, isort).
 	$(PY) -m black --check .
-	$(PY) -m isort --check-only strider_challenge tests
+	$(PY) -m isort --check-only strider_challenge tests tools
 
 quality-check: ## Lint, docstrings included (flake8).
 	$(PY) -m flake8
 
 type-check: ## Type-check strictly (mypy).
-	$(PY) -m mypy strider_challenge tests
+	$(PY) -m mypy strider_challenge tests tools
 
-checks: style-check quality-check type-check ## Run every static check.
+lint-workflows: ## Lint the GitHub workflows (actionlint, with shellcheck on their scripts).
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint .github/workflows/*.yml
+
+lint-dockerfile: ## Lint the Dockerfile (hadolint).
+	$(BIN)/hadolint Dockerfile
+
+checks: style-check quality-check type-check lock-check lint-workflows lint-dockerfile ## Run every static check.
 
 apply-style: ## Reformat the code (black, isort).
-	$(PY) -m isort strider_challenge tests
+	$(PY) -m isort strider_challenge tests tools
 	$(PY) -m black .
 
-package: $(PY) ## Build a wheel into dist/.
-	$(PY) -m pip wheel --quiet --no-deps --wheel-dir dist .
+package: $(PY) ## Build the sdist and the wheel into dist/ with the build lock's tools.
+	$(PY) -m pip install --quiet --require-hashes -r requirements.build.lock
+	$(PY) -m build --no-isolation --outdir dist .
 
 version: ## Print the version.
 	@echo $(VERSION)
 
-build-docker: ## Build the docker image.
+build-docker: ## Build the docker image (two stages: the wheel, then the lock and the wheel).
 	docker build --tag $(IMAGE):$(VERSION) --tag $(IMAGE):latest .
 
 clean: ## Remove build artefacts, caches and the local SQLite database.

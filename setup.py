@@ -1,5 +1,6 @@
 """Packaging for strider-challenge: installs the `scli` command."""
 
+import re
 from pathlib import Path
 
 from setuptools import find_packages, setup
@@ -13,9 +14,17 @@ def requirements(name: str) -> list[str]:
     return [line for line in lines if line and not line.startswith(("#", "-"))]
 
 
+def version() -> str:
+    """The version the package declares, so that it is written in one place."""
+    source = (HERE / "strider_challenge" / "__init__.py").read_text()
+    found = re.search(r'^__version__ = "([^"]+)"$', source, re.M)
+    assert found, "strider_challenge/__init__.py declares no __version__"
+    return found.group(1)
+
+
 setup(
     name="strider-challenge",
-    version="1.0.0",
+    version=version(),
     description="Load a streaming company's internal and vendor dumps into a database.",
     long_description=(HERE / "README.md").read_text(),
     long_description_content_type="text/markdown",

@@ -5,8 +5,10 @@ vendor's FTP folder, with DATABASE_URL and the FTP account taken from the same
 Kubernetes Secrets as deploy/kubernetes/cronjob.yaml. Airflow adds retries, run
 history and alerts on failure; the exit code of `scli` decides success.
 
-The module parses and compiles without Airflow (the tests do that); the DAG itself is
-only built where Airflow and its Kubernetes provider are installed.
+The module parses and compiles without Airflow; the DAG itself is only built where
+Airflow and its Kubernetes provider are installed. The tests do both: they read the
+constants here without Airflow, and Airflow's own DagBag imports this folder in a venv
+of its own (deploy/airflow/requirements.lock, `make requirements-airflow`).
 """
 
 from datetime import timedelta

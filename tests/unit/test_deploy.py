@@ -1,15 +1,19 @@
 """The deployment examples and the design document run commands the tool has.
 
-The Kubernetes CronJob and the Airflow DAG are only parsed (no cluster, no Airflow):
-their `scli` commands must parse as the CLI parses them, and every variable they set
-must be one the code reads.
+The Kubernetes CronJob is validated against the Kubernetes API's own schemas (strict:
+an unknown field fails); its `scli` commands and the Airflow DAG's must parse as the CLI
+parses them, and every variable they set must be one the code reads. Airflow itself
+imports the DAG in tests/e2e/test_airflow_dag.py.
 """
 
 import ast
 import re
 import shlex
+from collections.abc import Callable
 from typing import Any
 
+import kubernetes_validate
+import pytest
 import typer
 import yaml
 from typer.core import TyperGroup
@@ -20,6 +24,9 @@ from tests.conftest import ROOT
 CRONJOB = ROOT / "deploy" / "kubernetes" / "cronjob.yaml"
 DAG = ROOT / "deploy" / "airflow" / "strider_nightly.py"
 DESIGN = ROOT / "docs" / "architecture.md"
+#: The oldest Kubernetes the CronJob runs on (`timeZone` is GA from 1.27), and the
+#: newest whose schemas kubernetes-validate ships.
+KUBERNETES_VERSIONS = ("1.27", kubernetes_validate.latest_version().rsplit(".", 1)[0])
 #: The DAG's module-level constants the tests compare with the CronJob.
 DAG_CONSTANTS = ("IMAGE", "INIT_DB", "LOAD_DUMP", "SECRETS", "SCHEDULE", "TIMEZONE")
 
@@ -30,10 +37,15 @@ def cronjob() -> dict[str, Any]:
     return loaded
 
 
-def containers() -> list[dict[str, Any]]:
-    """Every container of the job's pod, init containers first (the order they run)."""
-    pod = cronjob()["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+def containers_of(manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every container of a CronJob's pod, init containers first (as they run)."""
+    pod = manifest["spec"]["jobTemplate"]["spec"]["template"]["spec"]
     return [*pod.get("initContainers", []), *pod["containers"]]
+
+
+def containers() -> list[dict[str, Any]]:
+    """Every container of the CronJob's pod, init containers first."""
+    return containers_of(cronjob())
 
 
 def secret_variables() -> set[tuple[str, str, str]]:
@@ -72,6 +84,32 @@ def dag_constants() -> dict[str, Any]:
             elif isinstance(target, ast.Name) and target.id in DAG_CONSTANTS:
                 constants[target.id] = ast.literal_eval(node.value)
     return constants
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_the_cronjob_is_valid_for_the_kubernetes_api(version: str) -> None:
+    assert kubernetes_validate.validate(cronjob(), version, strict=True) == version
+
+
+@pytest.mark.parametrize(
+    ("where", "change"),
+    [
+        ("a misspelt field", lambda job: job["spec"].update(concurencyPolicy="Forbid")),
+        (
+            "a string for a number",
+            lambda job: job["spec"].update(startingDeadlineSeconds="30"),
+        ),
+        ("a container without a name", lambda job: containers_of(job)[0].pop("name")),
+    ],
+)
+def test_the_schema_check_rejects_a_broken_cronjob(
+    where: str, change: Callable[[dict[str, Any]], object]
+) -> None:
+    broken = cronjob()
+    change(broken)
+
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, KUBERNETES_VERSIONS[0], strict=True)
 
 
 def test_the_cronjob_runs_at_half_past_two_one_run_at_a_time() -> None:

@@ -1,24 +1,37 @@
 """The files that run the tool outside Python stay true to the code."""
 
+import fnmatch
 import re
 import subprocess
-
-import yaml
+from typing import Any
 
 from tests.conftest import ROOT
 from tests.e2e.helpers import LOADS
+from tests.strict_yaml import load_file
+from tests.unit.test_deploy import cronjob
 
 MAKE_TARGETS = (
-    "requirements requirements-dev requirements-minimum tests-coverage unit-tests "
+    "requirements requirements-dev requirements-minimum requirements-airflow lock "
+    "lock-check lint-workflows lint-dockerfile tests-coverage unit-tests "
     "integration-tests e2e-tests app teardown style-check quality-check type-check "
     "checks apply-style package version build-docker clean help run test"
 ).split()
 
 
 def compose() -> dict[str, dict[str, dict[str, object]]]:
-    loaded = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert isinstance(loaded, dict)
-    return loaded
+    return load_file(ROOT / "docker-compose.yml")
+
+
+def dockerfile_stages() -> list[list[str]]:
+    """The Dockerfile's instructions, continuation lines joined, one list per stage."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    stages: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith("FROM "):
+            stages.append([])
+        if line and not line.startswith("#"):
+            stages[-1].append(" ".join(line.split()))
+    return stages
 
 
 def test_make_help_documents_every_target() -> None:
@@ -73,6 +86,76 @@ def test_dockerfile_copies_only_what_exists_and_runs_scli() -> None:
     assert (
         "scli=strider_challenge.entrypoints.cli:app" in (ROOT / "setup.py").read_text()
     )
+
+
+def test_the_image_builds_the_wheel_then_installs_the_lock_and_the_wheel() -> None:
+    build, final = dockerfile_stages()
+
+    assert build[0] == "FROM python:3.11-slim AS wheel"
+    assert "RUN pip install --require-hashes -r requirements.build.lock" in build
+    assert "RUN python -m build --no-isolation --wheel --outdir /wheels ." in build
+    assert final[0] == "FROM python:3.11-slim"
+    assert "RUN pip install --require-hashes -r requirements.lock" in final
+    (wheel,) = [line for line in final if "--mount=type=bind,from=wheel" in line]
+    assert wheel.endswith("pip install --no-deps /wheels/strider_challenge-*.whl")
+    assert final[-2:] == ['ENTRYPOINT ["scli"]', 'CMD ["--help"]']
+
+
+def test_the_image_copies_what_setup_py_reads_into_its_build_stage() -> None:
+    build, _ = dockerfile_stages()
+    copied = {
+        part
+        for line in build
+        if line.startswith("COPY ")
+        for part in line.split()[1:-1]
+    }
+    setup = (ROOT / "setup.py").read_text()
+    read = set(re.findall(r'HERE / "([^"]+)"', setup)) | set(
+        re.findall(r'requirements\("([^"]+)"\)', setup)
+    )
+    manifest = (ROOT / "MANIFEST.in").read_text().split()
+
+    assert read == {
+        "README.md",
+        "strider_challenge",
+        "requirements.txt",
+        "requirements.dev.txt",
+    }
+    assert read <= copied
+    assert {"requirements.txt", "requirements.dev.txt"} <= set(manifest)
+
+
+def test_the_build_context_leaves_out_the_venvs_but_not_what_the_image_copies() -> None:
+    ignored = [
+        line
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
+    copied = [
+        part
+        for stage in dockerfile_stages()
+        for line in stage
+        if line.startswith("COPY ")
+        for part in line.split()[1:-1]
+    ]
+
+    assert {".venv", ".venv-*", "dist", ".git"} <= set(ignored)
+    assert not [
+        source
+        for source in copied
+        for pattern in ignored
+        if fnmatch.fnmatch(source, pattern) or source.startswith(f"{pattern}/")
+    ]
+
+
+def test_the_image_runs_as_the_non_root_user_the_cronjob_expects() -> None:
+    _, final = dockerfile_stages()
+    users = [line.split()[1] for line in final if line.startswith("USER ")]
+    pod: dict[str, Any] = cronjob()["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+
+    assert users and users[-1].isdigit() and int(users[-1]) != 0
+    assert pod["securityContext"] == {"runAsNonRoot": True, "runAsUser": int(users[-1])}
+    assert f"--uid {users[-1]}" in " ".join(final)
 
 
 def test_ci_runs_the_readme_test_command() -> None:
