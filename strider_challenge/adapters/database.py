@@ -1,5 +1,6 @@
 """Engines for the supported databases, configured the same way everywhere."""
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Engine, create_engine, event, make_url
@@ -17,6 +18,10 @@ SQLITE_WRITES = "scli_writes"
 
 class DatabaseUrlError(LoadError):
     """The database URL cannot be understood."""
+
+
+class MissingDatabaseError(LoadError):
+    """The database does not exist, and this command does not create it."""
 
 
 def describe_database_error(error: SQLAlchemyError) -> str:
@@ -39,20 +44,38 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def create_database_engine(url: str) -> Engine:
+def create_database_engine(url: str, *, create: bool = True) -> Engine:
     """Build an engine for a SQLite or PostgreSQL URL.
 
     SQLite is put in WAL mode with real transactions (SQLAlchemy's default lets the
     driver open them lazily), so a failed load rolls back everything it did.
+
+    Args:
+        url: the database's URL.
+        create: whether a SQLite file that does not exist may be made (SQLite
+            creates it on the first connection); if not, MissingDatabaseError.
     """
     try:
         engine = create_engine(normalise_url(url))
     except (ArgumentError, NoSuchModuleError) as error:
         raise DatabaseUrlError(f"invalid database URL {url!r}: {error}") from None
+    if not create and _missing_sqlite_file(engine):
+        engine.dispose()
+        raise MissingDatabaseError(
+            f"no SQLite database at {engine.url.database}: create it with "
+            "`scli init-db`"
+        )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
     return engine
+
+
+def _missing_sqlite_file(engine: Engine) -> bool:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return False
+    return not Path(database).exists()
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -17,6 +17,7 @@ from strider_challenge import __version__
 from strider_challenge.adapters.collectors import COLLECTORS
 from strider_challenge.adapters.database import (
     DEFAULT_DATABASE_URL,
+    MissingDatabaseError,
     create_database_engine,
 )
 from strider_challenge.adapters.schema import head_revision
@@ -30,6 +31,7 @@ from strider_challenge.entrypoints.common import (
     Quiet,
     choice,
     clean_errors,
+    engine_with_tables,
     metavar,
     parse_instant,
     print_rejections,
@@ -88,10 +90,10 @@ def init_db(
     up-to-date database changes nothing.
     """
     with clean_errors():
-        engine = create_database_engine(database_url)
         if check:
-            current, head = services.schema_status(uow=SqlAlchemyUnitOfWork(engine))
+            current, head = _schema_status(database_url)
         else:
+            engine = create_database_engine(database_url)
             services.init_db(uow=SqlAlchemyUnitOfWork(engine))
     if not check:
         if not quiet:
@@ -105,6 +107,15 @@ def init_db(
     state = "no tables yet" if current is None else f"schema {current}"
     typer.echo(f"out of date: {state}, newest is {head}; run scli init-db")
     raise typer.Exit(EXIT_FAILED)
+
+
+def _schema_status(database_url: str) -> tuple[str | None, str]:
+    """The schema's revision and the newest; a missing SQLite file has no tables."""
+    try:
+        engine = create_database_engine(database_url, create=False)
+    except MissingDatabaseError:
+        return None, head_revision()
+    return services.schema_status(uow=SqlAlchemyUnitOfWork(engine))
 
 
 @app.command(epilog=LOAD_EXIT_CODES)
@@ -190,8 +201,9 @@ def load(
     dataset = get_dataset(model)
     source = dump.source_for(config, collector)
     live = not quiet and sys.stdout.isatty()
+    with clean_errors():
+        engine = engine_with_tables(database_url)
     with clean_errors(), _progress(dataset.name, enabled=live) as on_progress:
-        engine = create_database_engine(database_url)
         report = services.load(
             dataset=dataset,
             collector=source,
@@ -285,7 +297,7 @@ def runs(
 ) -> None:
     """List the latest loads from the load_run ledger, newest first."""
     with clean_errors():
-        engine = create_database_engine(database_url)
+        engine = engine_with_tables(database_url)
         found = services.recent_runs(
             uow=SqlAlchemyUnitOfWork(engine), limit=limit, model=model
         )

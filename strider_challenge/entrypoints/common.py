@@ -4,18 +4,22 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from typer.core import TyperGroup
 
-from strider_challenge.adapters.database import describe_database_error
+from strider_challenge.adapters.database import (
+    create_database_engine,
+    describe_database_error,
+)
 from strider_challenge.domain.errors import LoadError, TooManyRejectsError
-
-if TYPE_CHECKING:  # the service layer is imported by the commands that run it
-    from strider_challenge.service_layer.services import LoadReport
+from strider_challenge.service_layer import readiness
+from strider_challenge.service_layer.services import LoadReport
+from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
 #: Exit codes, as documented in `scli load --help` and the README.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TOO_MANY_REJECTS = 0, 1, 2, 3
@@ -130,7 +134,7 @@ def shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def print_rejections(report: "LoadReport", unit: str, of: str = "") -> None:
+def print_rejections(report: LoadReport, unit: str, of: str = "") -> None:
     """On stderr: how many records a load refused, and the first few with positions.
 
     Args:
@@ -145,3 +149,15 @@ def print_rejections(report: "LoadReport", unit: str, of: str = "") -> None:
     )
     for sample in report.samples:
         typer.echo(f"  {unit} {sample.position}: {sample.error}", err=True)
+
+
+def engine_with_tables(database_url: str) -> Engine:
+    """An engine on a database `scli init-db` has set up; a SQLite file is never made.
+
+    Raises:
+        MissingDatabaseError: there is no SQLite file at the URL.
+        NoTablesError: the database has none of the tool's tables.
+    """
+    engine = create_database_engine(database_url, create=False)
+    readiness.require_tables(uow=SqlAlchemyUnitOfWork(engine))
+    return engine

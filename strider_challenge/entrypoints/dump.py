@@ -15,10 +15,7 @@ from strider_challenge.adapters.collectors import (
     collector_for,
     infer_collector,
 )
-from strider_challenge.adapters.database import (
-    DEFAULT_DATABASE_URL,
-    create_database_engine,
-)
+from strider_challenge.adapters.database import DEFAULT_DATABASE_URL
 from strider_challenge.adapters.sources import UnsupportedLocationError
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
@@ -27,6 +24,7 @@ from strider_challenge.entrypoints.common import (
     MaxRejects,
     Quiet,
     clean_errors,
+    engine_with_tables,
     fail,
     print_rejections,
 )
@@ -99,7 +97,7 @@ def load_dump(
             folder = DumpFolder(location)
         except UnsupportedLocationError as error:
             raise fail(str(error), EXIT_USAGE) from None
-        engine = create_database_engine(database_url)
+        engine = engine_with_tables(database_url)
         report = dumps.load_dump(
             dump=folder,
             uow=SqlAlchemyUnitOfWork(engine),

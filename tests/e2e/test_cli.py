@@ -221,13 +221,53 @@ def test_database_url_option_wins_over_the_environment(tmp_path: Path) -> None:
     assert target.exists() and not Path("ignored.db").exists()
 
 
-def test_missing_tables_are_reported_clearly(database_url: str, tmp_path: Path) -> None:
+def commands_that_need_tables(tmp_path: Path) -> list[list[str]]:
+    """`load`, `load-dump` and `runs`, each with what it needs to run."""
     path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+    return [
+        ["load", "-m", "movie", "-c", "csv", "-f", str(path)],
+        ["load-dump", str(SAMPLE_DATA)],
+        ["runs"],
+    ]
 
-    result = scli(database_url, "load", "-m", "movie", "-c", "csv", "-f", str(path))
 
-    assert result.exit_code == 1
-    assert "scli: error: database: " in result.stderr
+def test_a_database_without_tables_says_to_run_init_db(
+    database_url: str, tmp_path: Path
+) -> None:
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).touch()  # an empty file
+
+    results = [
+        scli(database_url, *args) for args in commands_that_need_tables(tmp_path)
+    ]
+
+    for result in results:
+        assert result.exit_code == 1
+        assert (result.stdout, result.stderr) == (
+            "",
+            "scli: error: the database has no tables yet: run `scli init-db` first\n",
+        )
+    assert snapshot(database_url) == {}
+
+
+def test_no_command_but_init_db_makes_a_missing_sqlite_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.db"
+    url = f"sqlite:///{missing}"
+    commands = [*commands_that_need_tables(tmp_path), ["query", "SELECT 1"]]
+
+    results = [scli(url, *args) for args in commands]
+    check = scli(url, "init-db", "--check")
+
+    for result in results:
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"scli: error: no SQLite database at {missing}: create it with "
+            "`scli init-db`\n"
+        )
+    assert check.exit_code == 1
+    assert check.stdout.startswith("out of date: no tables yet, newest is ")
+    assert not missing.exists()
+    assert scli(url, "init-db").exit_code == 0 and missing.exists()
 
 
 def test_a_file_already_loaded_is_skipped_unless_forced(

@@ -150,8 +150,8 @@ def test_report_does_not_create_a_missing_sqlite_file(tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert result.stderr == (
-        f"scli: error: no SQLite database at {missing}: run `scli init-db` and load "
-        "the dumps first\n"
+        f"scli: error: no SQLite database at {missing}: create it with `scli "
+        "init-db`\n"
     )
     assert not missing.exists()
 
