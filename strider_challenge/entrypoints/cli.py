@@ -19,6 +19,7 @@ from strider_challenge.adapters.database import (
     DEFAULT_DATABASE_URL,
     MissingDatabaseError,
     create_database_engine,
+    create_missing_database,
 )
 from strider_challenge.adapters.schema import head_revision
 from strider_challenge.domain.datasets import DATASETS, LOAD_MODES, get_dataset
@@ -87,12 +88,16 @@ def init_db(
 
     The schema is versioned (Alembic migrations): a new database gets every
     table, an older one is upgraded with its data kept. Running it again on an
-    up-to-date database changes nothing.
+    up-to-date database changes nothing. A PostgreSQL database that does not
+    exist is created first when the role may (CREATEDB); --check creates nothing.
     """
     with clean_errors():
         if check:
             current, head = _schema_status(database_url)
         else:
+            created = create_missing_database(database_url)
+            if created and not quiet:
+                typer.echo(f"database created: {shown(database_url)}")
             engine = create_database_engine(database_url)
             services.init_db(uow=SqlAlchemyUnitOfWork(engine))
     if not check:
