@@ -30,6 +30,7 @@ from strider_challenge.entrypoints.common import (
     MaxRejects,
     OneLineErrorGroup,
     Quiet,
+    QuietLoad,
     choice,
     clean_errors,
     engine_with_tables,
@@ -192,7 +193,7 @@ def load(
     ] = False,
     max_rejects: MaxRejects = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    quiet: Quiet = False,
+    quiet: QuietLoad = False,
 ) -> None:
     """Load one file into its table: new keys are inserted, changed rows updated.
 
@@ -218,7 +219,7 @@ def load(
             force=force,
             max_rejects=max_rejects,
             on_progress=on_progress,
-            on_wait=lambda message: typer.echo(f"{dataset.name}: {message}", err=True),
+            on_wait=None if quiet else _waiting(dataset.name),
         )
     if report.skipped_as is not None:
         if not quiet:
@@ -228,10 +229,16 @@ def load(
                 "it again"
             )
         return
-    if not quiet:
-        typer.echo(_summary(report))
+    if quiet:
+        return
+    typer.echo(_summary(report))
     if report.rejected:
         print_rejections(report, source.position_unit)
+
+
+def _waiting(model: str) -> Callable[[str], None]:
+    """Tell stderr that this load waits for another load of the same model."""
+    return lambda message: typer.echo(f"{model}: {message}", err=True)
 
 
 @contextmanager

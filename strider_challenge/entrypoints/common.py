@@ -80,6 +80,16 @@ MaxRejects = Annotated[
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")
 ]
+QuietLoad = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print nothing but errors (for scripts): no summary, and rejected "
+        "records are not listed (they are still stored in rejected_record and "
+        "counted in load_run; --max-rejects makes too many an error).",
+    ),
+]
 
 
 def choice(choices: Iterable[str]) -> Callable[[str], str]:

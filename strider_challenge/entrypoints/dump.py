@@ -22,7 +22,7 @@ from strider_challenge.entrypoints.common import (
     EXIT_USAGE,
     DatabaseUrl,
     MaxRejects,
-    Quiet,
+    QuietLoad,
     clean_errors,
     engine_with_tables,
     fail,
@@ -81,7 +81,7 @@ def load_dump(
     ] = False,
     max_rejects: MaxRejects = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    quiet: Quiet = False,
+    quiet: QuietLoad = False,
 ) -> None:
     """Load a whole dump: its six files in order, each as its own audited load.
 
@@ -107,8 +107,8 @@ def load_dump(
         )
     if not quiet:
         _print_table(report)
-    for result in report.files:
-        _print_rejections(result)
+        for result in report.files:
+            _print_rejections(result)
     for result in report.failed:
         typer.echo(f"scli: error: {result.model}: {result.error}", err=True)
     if report.failed:

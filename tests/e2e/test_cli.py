@@ -135,12 +135,32 @@ def test_csv_rejections_name_the_line(ready: str, tmp_path: Path) -> None:
     assert "  line 3: size_mb: Input should be a valid integer" in result.stderr
 
 
-def test_quiet_load_prints_only_rejections(ready: str, tmp_path: Path) -> None:
-    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+def test_quiet_load_prints_nothing_not_even_its_rejections(
+    ready: str, tmp_path: Path
+) -> None:
+    path = records.write_json(
+        tmp_path / "authors.json", [records.author("A"), records.author(None)]
+    )
 
-    result = scli(ready, "load", "-q", "-m", "movie", "-c", "csv", "-f", str(path))
+    result = scli(ready, "load", "-q", "-m", "author", "-f", str(path))
 
-    assert result.exit_code == 0 and result.output == ""
+    assert result.exit_code == 0
+    assert (result.stdout, result.stderr) == ("", "")
+    (run,) = json.loads(scli(ready, "runs", "--format", "json").stdout)
+    assert (run["inserted"], run["rejected"]) == (1, 1)
+
+
+def test_quiet_load_still_prints_its_errors(ready: str, tmp_path: Path) -> None:
+    path = records.write_json(tmp_path / "authors.json", [records.author(None)] * 2)
+    args = ["load", "-q", "-m", "author", "-f", str(path)]
+
+    too_many = scli(ready, *args, "--max-rejects", "1")
+    missing = scli(ready, "load", "-q", "-m", "author", "-f", str(tmp_path / "no.json"))
+
+    assert too_many.exit_code == 3 and too_many.stdout == ""
+    assert too_many.stderr.startswith("scli: error: more than 1 record(s) rejected")
+    assert missing.exit_code == 1 and missing.stdout == ""
+    assert missing.stderr.startswith("scli: error: cannot read ")
 
 
 @pytest.mark.parametrize(

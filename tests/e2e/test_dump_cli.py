@@ -192,3 +192,16 @@ def test_load_dump_help_lists_the_files_and_exit_codes() -> None:
     assert result.exit_code == 0
     for text in ("internal/movies.csv", "--strict", "Exit codes: 0", "ftp://"):
         assert text in result.output
+
+
+def test_quiet_prints_only_the_errors(ready: str, dump: Path) -> None:
+    clean = scli(ready, "load-dump", "-q", str(dump))
+    users = dump / "internal" / "users.csv"
+    users.write_bytes(users.read_bytes() + b"Caf\xe9,x,y\n")
+
+    failed = scli(ready, "load-dump", "-q", "--force", str(dump))
+
+    assert (clean.exit_code, clean.stdout, clean.stderr) == (0, "", "")
+    assert failed.exit_code == 1 and failed.stdout == ""
+    (line,) = failed.stderr.splitlines()
+    assert line.startswith(f"scli: error: user: {users} is not valid CSV")
