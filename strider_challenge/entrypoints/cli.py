@@ -26,6 +26,7 @@ from strider_challenge.domain.datasets import DATASETS, LOAD_MODES, get_dataset
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     LOAD_EXIT_CODES,
+    AsOf,
     DatabaseUrl,
     MaxRejects,
     OneLineErrorGroup,
@@ -35,7 +36,6 @@ from strider_challenge.entrypoints.common import (
     clean_errors,
     engine_with_tables,
     metavar,
-    parse_instant,
     print_rejections,
     shown,
 )
@@ -171,17 +171,7 @@ def load(
             + ".",
         ),
     ] = None,
-    as_of: Annotated[
-        datetime | None,
-        typer.Option(
-            "--as-of",
-            parser=parse_instant,
-            metavar="TIMESTAMP",
-            help="The dump's effective time, ISO 8601 with an offset "
-            "(2021-12-02T02:00:00+01:00). Default: now. Older than the newest dump "
-            "loaded for the model: refused unless --force.",
-        ),
-    ] = None,
+    as_of: AsOf = None,
     force: Annotated[
         bool,
         typer.Option(

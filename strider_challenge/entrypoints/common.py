@@ -115,6 +115,19 @@ def parse_instant(value: str) -> datetime:
     return parsed
 
 
+AsOf = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of",
+        parser=parse_instant,
+        metavar="TIMESTAMP",
+        help="The dump's effective time, ISO 8601 with an offset "
+        "(2021-12-02T02:00:00+01:00). Default: now. Older than the newest dump "
+        "loaded for the model: refused unless --force.",
+    ),
+]
+
+
 def metavar(choices: Iterable[str]) -> str:
     """How a choice option shows its values in --help."""
     return "[" + "|".join(choices) + "]"

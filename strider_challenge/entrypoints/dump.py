@@ -20,6 +20,7 @@ from strider_challenge.adapters.sources import UnsupportedLocationError
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     EXIT_USAGE,
+    AsOf,
     DatabaseUrl,
     MaxRejects,
     QuietLoad,
@@ -73,10 +74,14 @@ def load_dump(
             "fails.",
         ),
     ] = False,
+    as_of: AsOf = None,
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Load even the files whose bytes were already loaded."
+            "--force",
+            help="Load even the files whose bytes were already loaded; load a file "
+            "older than its model's newest dump as a correction at that dump's "
+            "time; load an empty full dump (every record is marked deleted).",
         ),
     ] = False,
     max_rejects: MaxRejects = None,
@@ -101,6 +106,7 @@ def load_dump(
         report = dumps.load_dump(
             dump=folder,
             uow=SqlAlchemyUnitOfWork(engine),
+            as_of=as_of,
             force=force,
             strict=strict,
             max_rejects=max_rejects,
