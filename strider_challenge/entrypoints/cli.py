@@ -139,12 +139,13 @@ def load(
     config: Annotated[
         str,
         typer.Option(
+            "--file",
             "--config",
             "-f",
             metavar="LOCATION",
             help="The file to load: a path, - for standard input, or a file://, "
             "ftp://user@host/..., http(s):// or s3://bucket/... URL; .gz is "
-            "decompressed.",
+            "decompressed. --config is its earlier name.",
         ),
     ],
     collector: Annotated[

@@ -166,7 +166,7 @@ def test_quiet_load_still_prints_its_errors(ready: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["load", "-m", "movie", "-c", "csv"], "Missing option '--config'"),
+        (["load", "-m", "movie", "-c", "csv"], "Missing option '--file'"),
         (["load", "-m", "film", "-c", "csv", "-f", "x"], "'film' is not one of movie"),
         (["load", "-m", "movie", "-c", "xml", "-f", "x"], "'xml' is not one of csv"),
         (["load", "--nope"], "No such option: --nope"),
@@ -288,6 +288,19 @@ def test_no_command_but_init_db_makes_a_missing_sqlite_file(tmp_path: Path) -> N
     assert check.stdout.startswith("out of date: no tables yet, newest is ")
     assert not missing.exists()
     assert scli(url, "init-db").exit_code == 0 and missing.exists()
+
+
+def test_load_takes_file_or_its_earlier_name_config(ready: str, tmp_path: Path) -> None:
+    movies = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+    books = records.write_json(tmp_path / "b.json", [records.book("B")])
+
+    by_file = scli(ready, "load", "-m", "movie", "--file", str(movies))
+    by_config = scli(ready, "load", "-m", "book", "--config", str(books))
+    shown = scli(ready, "load", "--help").output
+
+    assert (by_file.exit_code, by_config.exit_code) == (0, 0)
+    assert "inserted 1" in by_file.stdout and "inserted 1" in by_config.stdout
+    assert "-f, --file, --config LOCATION" in shown
 
 
 def test_a_file_already_loaded_is_skipped_unless_forced(
