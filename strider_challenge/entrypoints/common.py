@@ -165,9 +165,12 @@ def print_rejections(report: LoadReport, unit: str, of: str = "") -> None:
         unit: what a position counts (`line`, `index`).
         of: words after "record(s)", e.g. " of reviews.json".
     """
+    count, listed = report.rejected, len(report.samples)
+    where = "in" if count == 1 else "all in"
     typer.echo(
-        f"{report.model}: {report.rejected:,} record(s){of} rejected, not loaded "
-        f"(all in rejected_record, load_id {report.run_id}); the first:",
+        f"{report.model}: {count:,} record{'' if count == 1 else 's'}{of} rejected, "
+        f"not loaded ({where} rejected_record, load_id {report.run_id})"
+        + (":" if listed == count else f"; the first {listed}:"),
         err=True,
     )
     for sample in report.samples:

@@ -9,14 +9,19 @@ from rich.table import Table
 
 from strider_challenge.adapters.collectors import (
     COLLECTORS,
+    EXTENSIONS,
     DumpFolder,
     FileCollector,
-    UnknownFormatError,
     collector_for,
     infer_collector,
 )
 from strider_challenge.adapters.database import DEFAULT_DATABASE_URL
-from strider_challenge.adapters.sources import UnsupportedLocationError
+from strider_challenge.adapters.sources import (
+    GZIP_SUFFIX,
+    Location,
+    UnsupportedLocationError,
+    parse_location,
+)
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     EXIT_USAGE,
@@ -52,9 +57,28 @@ def source_for(config: str, collector: str | None) -> FileCollector:
     A location or name the tool cannot read is a usage error (exit code 2).
     """
     try:
-        return collector_for(config, collector)
-    except (UnknownFormatError, UnsupportedLocationError) as error:
+        where = parse_location(config)
+    except UnsupportedLocationError as error:
         raise fail(str(error), EXIT_USAGE) from None
+    name = collector or infer_collector(where.name)
+    if name is None:
+        raise fail(_no_collector(where), EXIT_USAGE)
+    return collector_for(where, name)
+
+
+def _no_collector(where: Location) -> str:
+    """Why the collector cannot be inferred, and the option that names it."""
+    options = f"{', '.join(list(COLLECTORS)[:-1])} or {list(COLLECTORS)[-1]}"
+    if not where.name:
+        return (
+            f"cannot tell the format of {where.shown}: it has no file name; use "
+            f"--collector {options}"
+        )
+    return (
+        f"cannot tell the format of {where.shown} from its name: known endings are "
+        f"{', '.join(EXTENSIONS)}, each optionally {GZIP_SUFFIX}; use --collector "
+        f"{options}"
+    )
 
 
 def load_dump(

@@ -117,8 +117,7 @@ def test_rejected_records_are_reported_on_stderr_with_their_position(
     assert result.exit_code == 0
     assert "inserted 2" in result.stdout and "rejected 1" in result.stdout
     assert result.stderr.splitlines() == [
-        "author: 1 record(s) rejected, not loaded (all in rejected_record, load_id 1);"
-        " the first:",
+        "author: 1 record rejected, not loaded (in rejected_record, load_id 1):",
         "  index 1: metadata.name: Input should be a valid string",
     ]
 

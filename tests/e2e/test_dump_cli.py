@@ -43,7 +43,7 @@ def test_load_dump_loads_the_six_files_in_order_as_six_audited_loads(
     assert "status" in result.stdout and result.stdout.endswith("\n6 loaded\n")
     for run in runs:
         assert f"#{run['id']}" in result.stdout
-    assert "record(s) of vendor/authors.json rejected" in result.stderr
+    assert "1 record of vendor/authors.json rejected" in result.stderr
     assert "\n  index " in result.stderr
 
 
