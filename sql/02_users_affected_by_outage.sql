@@ -7,7 +7,7 @@ WITH params AS (
         timestamptz '2021-12-25 07:00:00+01:00' AS outage_start,
         timestamptz '2021-12-25 12:00:00+01:00' AS outage_end
 )
-SELECT count(DISTINCT s.user_email) AS users_affected_unforgiven_christmas_morning
+SELECT count(DISTINCT s.user_email) AS users_affected_by_outage
 FROM stream AS s
 CROSS JOIN params AS p
 WHERE lower(trim(s.movie_title COLLATE "C")) = lower(trim(p.movie COLLATE "C"))

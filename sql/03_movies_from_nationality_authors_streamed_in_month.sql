@@ -7,7 +7,7 @@ WITH params AS (
         timestamptz '2021-12-01 00:00:00+01:00' AS month_start,
         timestamptz '2022-01-01 00:00:00+01:00' AS month_end
 )
-SELECT count(*) AS movies_from_singaporean_authors_streamed_in_december
+SELECT count(*) AS movies_from_nationality_authors_streamed_in_month
 FROM movie AS m
 CROSS JOIN params AS p
 WHERE EXISTS (
