@@ -32,9 +32,13 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-requirements: $(PY) ## Install the runtime dependencies and the scli command.
+requirements: $(VENV)/.installed ## Install the runtime dependencies and the scli command.
+
+# A stamp: pip runs again only when what it installs from has changed.
+$(VENV)/.installed: requirements.txt setup.py | $(PY)
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
 
 requirements-dev: requirements ## Install the test and quality tools too.
 	$(PY) -m pip install --quiet -r requirements.dev.txt
