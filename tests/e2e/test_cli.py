@@ -302,6 +302,20 @@ def test_load_takes_file_or_its_earlier_name_config(ready: str, tmp_path: Path) 
     assert "-f, --file, --config LOCATION" in shown
 
 
+def test_runs_limit_and_model_choose_the_loads_shown(ready: str) -> None:
+    for model, collector, file in LOADS:
+        args = ["load", "-q", "-m", model, "-c", collector, "-f"]
+        assert scli(ready, *args, str(SAMPLE_DATA / file)).exit_code == 0
+
+    latest = json.loads(scli(ready, "runs", "-n", "2", "--format", "json").stdout)
+    users = json.loads(scli(ready, "runs", "-m", "user", "--format", "json").stdout)
+    table = scli(ready, "runs", "--limit", "1", "--model", "book").stdout
+
+    assert [run["model"] for run in latest] == ["review", "book"]
+    assert [run["model"] for run in users] == ["user"]
+    assert len(table.splitlines()) == 2 and " book " in table
+
+
 def test_a_file_already_loaded_is_skipped_unless_forced(
     ready: str, tmp_path: Path
 ) -> None:
