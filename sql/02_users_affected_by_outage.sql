@@ -1,3 +1,5 @@
+-- PostgreSQL (SQLite has no timestamptz, :: casts or "C" collation; on SQLite,
+-- `scli report` answers it).
 -- Distinct users with a stream of the movie in progress at any moment of the outage,
 -- [07:00, 12:00] business time on Christmas morning, both ends included: the stream
 -- started at or before the end and ended at or after the start.
