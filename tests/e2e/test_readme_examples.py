@@ -190,9 +190,11 @@ def test_the_ledger_query_of_each_database_lists_the_day_s_loads(sample: str) ->
     ]
 
     rows = query(sample, form)
+    as_argument = scli(sample, "query", "--format", "json", "--", form)
 
     assert [row["id"] for row in rows] == [1, 2, 3, 4, 5, 6]
     assert [row["rejected"] for row in rows] == [0, 0, 0, 1, 0, 0]
+    assert json.loads(as_argument.stdout) == rows
 
 
 def test_quoted_user_is_the_table_on_both_databases(sample: str) -> None:
