@@ -44,9 +44,13 @@ test: requirements-dev checks tests-coverage ## Set up, then run the quality che
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-requirements: $(PY) ## Install the runtime lock and the scli command.
+requirements: $(VENV)/.installed ## Install the runtime lock and the scli command.
+
+# A stamp: pip runs again only when what it installs from has changed.
+$(VENV)/.installed: requirements.lock setup.py | $(PY)
 	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	$(PY) -m pip install --quiet --no-deps -e .
+	@touch $@
 
 requirements-dev: requirements ## Install the dev lock too: test, build and quality tools.
 	$(PY) -m pip install --quiet --require-hashes -r requirements.dev.lock

@@ -1,3 +1,4 @@
+-- PostgreSQL (SQLite has no "C" collation; on SQLite, `scli report` answers it).
 -- Among the distinct catalog movies with at least one stream, the percentage
 -- (2 decimals) that are based on a book: a review links the movie to a book.
 WITH streamed AS (

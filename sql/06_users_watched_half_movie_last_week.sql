@@ -1,3 +1,5 @@
+-- PostgreSQL (SQLite has no timestamptz, extract(epoch ...) or "C" collation; on
+-- SQLite, `scli report` answers it).
 -- Distinct users with a stream overlapping the month's last 7 days,
 -- [2021-12-25 00:00, 2022-01-01 00:00) business time, whose whole duration
 -- (end_at - start_at) is at least half the movie's duration_mins.

@@ -3,11 +3,17 @@
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import psycopg2
-from sqlalchemy import URL, Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import (
+    ArgumentError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from strider_challenge.domain.errors import DatabaseError, LoadError
 
@@ -18,9 +24,16 @@ DEFAULT_DATABASE_URL = "sqlite:///database.db"
 #: Execution option of a connection whose transactions write (see `_begin_sqlite`).
 SQLITE_WRITES = "scli_writes"
 
+#: The database every PostgreSQL server has, to connect to when the target is missing.
+MAINTENANCE_DATABASE = "postgres"
+
 
 class DatabaseUrlError(LoadError):
     """The database URL cannot be understood."""
+
+
+class MissingDatabaseError(LoadError):
+    """The database does not exist, and this command does not create it."""
 
 
 #: The errors of the drivers themselves (raised by COPY and executemany).
@@ -69,20 +82,93 @@ def normalise_url(url: str) -> URL:
     return parsed
 
 
-def create_database_engine(url: str) -> Engine:
+def create_database_engine(url: str, *, create: bool = True) -> Engine:
     """Build an engine for a SQLite or PostgreSQL URL.
 
     SQLite is put in WAL mode with real transactions (SQLAlchemy's default lets the
     driver open them lazily), so a failed load rolls back everything it did.
+
+    Args:
+        url: the database's URL.
+        create: whether a SQLite file that does not exist may be made (SQLite
+            creates it on the first connection); if not, MissingDatabaseError.
     """
     try:
         engine = create_engine(normalise_url(url))
     except (ArgumentError, NoSuchModuleError) as error:
         raise DatabaseUrlError(f"invalid database URL {url!r}: {error}") from None
+    if not create and _missing_sqlite_file(engine):
+        engine.dispose()
+        raise MissingDatabaseError(
+            f"no SQLite database at {engine.url.database}: create it with "
+            "`scli init-db`"
+        )
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
     return engine
+
+
+def _missing_sqlite_file(engine: Engine) -> bool:
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        return False
+    return not Path(database).exists()
+
+
+def create_missing_database(url: str) -> bool:
+    """Create the URL's PostgreSQL database if the server lacks it and the role may.
+
+    The role may when it has CREATEDB or is a superuser; the new database is owned by
+    it. SQLite needs nothing: it creates its file on the first connection.
+
+    Returns:
+        Whether a database was created.
+
+    Raises:
+        MissingDatabaseError: the database is missing and the role may not create it.
+    """
+    target = normalise_url(url)
+    name = target.database
+    if target.get_backend_name() != "postgresql" or not name:
+        return False
+    server = create_engine(
+        target.set(database=MAINTENANCE_DATABASE), isolation_level="AUTOCOMMIT"
+    )
+    try:
+        try:
+            connection = server.connect()
+        except OperationalError:
+            # The server (or its maintenance database) is out of reach: connecting
+            # to the target reports why, in the driver's words.
+            return False
+        with connection:
+            return _create_database(connection, name, target.host)
+    finally:
+        server.dispose()
+
+
+def _create_database(connection: Connection, name: str, host: str | None) -> bool:
+    found = connection.execute(
+        text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+    ).first()
+    if found:
+        return False
+    role, allowed = connection.execute(
+        text(
+            "SELECT current_user, rolcreatedb OR rolsuper FROM pg_roles "
+            "WHERE rolname = current_user"
+        )
+    ).one()
+    if not allowed:
+        raise MissingDatabaseError(
+            f'database "{name}" does not exist on {host or "the server"} and role '
+            f"{role} may not create it: ask an administrator to run `createdb "
+            f"--owner={role} {name}`, then run `scli init-db` again"
+        )
+    quoted = connection.dialect.identifier_preparer.quote(name)
+    connection.execute(text(f"CREATE DATABASE {quoted}"))
+    return True
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -324,8 +324,8 @@ def parse_location(
     if scheme not in SCHEMES:
         raise UnsupportedLocationError(
             f"cannot read {without_password(url)}: unsupported scheme "
-            f"{scheme or '(none)'}: use a path, {STDIN}, or a "
-            f"{', '.join(s + '://' for s in SCHEMES)} URL"
+            f"{scheme or '(none)'}: use a path or a "
+            f"{', '.join(s + '://' for s in SCHEMES[:-1])} or {SCHEMES[-1]}:// URL"
         )
     if scheme == "file":
         if url.netloc not in ("", "localhost"):

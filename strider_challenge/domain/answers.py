@@ -186,11 +186,15 @@ class ReportFigures:
 
 @dataclass(frozen=True)
 class Answers:
-    """The six answers, under the keys the business uses; None when there is no data."""
+    """The six answers; None when there is no data.
+
+    The keys name what is measured, never a parameter's value, so that the same key
+    holds the answer for any month, outage or nationality asked about.
+    """
 
     pct_streamed_movies_based_on_books: Decimal | None
-    users_affected_unforgiven_christmas_morning: int | None
-    movies_from_singaporean_authors_streamed_in_december: int | None
+    users_affected_by_outage: int | None
+    movies_from_nationality_authors_streamed_in_month: int | None
     avg_stream_duration_seconds: int | None
     median_stream_size_gb: Decimal | None
     users_watched_half_movie_last_week: int | None
@@ -226,10 +230,8 @@ def answers_from(figures: ReportFigures) -> Answers:
     median = figures.median_stream_size_mb
     return Answers(
         pct_streamed_movies_based_on_books=pct,
-        users_affected_unforgiven_christmas_morning=figures.outage_users,
-        movies_from_singaporean_authors_streamed_in_december=(
-            figures.nationality_movies
-        ),
+        users_affected_by_outage=figures.outage_users,
+        movies_from_nationality_authors_streamed_in_month=(figures.nationality_movies),
         avg_stream_duration_seconds=int(round_half_up(average, 0)),
         median_stream_size_gb=(
             None if median is None else round_half_up(Fraction(median) / 1000, 2)

@@ -31,3 +31,7 @@ class OutOfOrderError(LoadError):
 
 class EmptyFullDumpError(LoadError):
     """A full load of nothing would mark every record deleted."""
+
+
+class NoTablesError(LoadError):
+    """The database has none of the tool's tables: `scli init-db` was never run."""

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import Engine
 
 from strider_challenge.adapters.database import (
     DEFAULT_DATABASE_URL,
@@ -84,20 +83,6 @@ def _answer_errors() -> Iterator[None]:
             raise fail(str(error)) from None
 
 
-def _engine(database_url: str) -> Engine:
-    """The engine, refusing a SQLite file that does not exist rather than making it."""
-    engine = create_database_engine(database_url)
-    database = engine.url.database
-    if engine.dialect.name == "sqlite" and database and database != ":memory:":
-        if not Path(database).exists():
-            engine.dispose()
-            raise AnswerError(
-                f"no SQLite database at {database}: run `scli init-db` and load the "
-                "dumps first"
-            )
-    return engine
-
-
 def report(
     output: Format = "table",
     month: Annotated[
@@ -164,7 +149,9 @@ def report(
     except ParameterError as error:
         raise typer.BadParameter(str(error)) from None
     with _answer_errors():
-        uow = SqlAlchemyReadOnlyUnitOfWork(_engine(database_url))
+        uow = SqlAlchemyReadOnlyUnitOfWork(
+            create_database_engine(database_url, create=False)
+        )
         result = answers.report(parameters=parameters, uow=uow)
     if result.empty:
         typer.echo(
@@ -248,7 +235,9 @@ def query(
     if not text.strip():
         raise typer.BadParameter("the SQL is empty")
     with _answer_errors():
-        uow = SqlAlchemyReadOnlyUnitOfWork(_engine(database_url))
+        uow = SqlAlchemyReadOnlyUnitOfWork(
+            create_database_engine(database_url, create=False)
+        )
         result = answers.query(sql=text, uow=uow)
     if output == "json":
         typer.echo(render_json(records(result.columns, result.rows)))

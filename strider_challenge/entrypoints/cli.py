@@ -17,21 +17,25 @@ from strider_challenge import __version__
 from strider_challenge.adapters.collectors import COLLECTORS
 from strider_challenge.adapters.database import (
     DEFAULT_DATABASE_URL,
+    MissingDatabaseError,
     create_database_engine,
+    create_missing_database,
 )
 from strider_challenge.adapters.schema import head_revision
 from strider_challenge.domain.datasets import DATASETS, LOAD_MODES, get_dataset
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     LOAD_EXIT_CODES,
+    AsOf,
     DatabaseUrl,
     MaxRejects,
     OneLineErrorGroup,
     Quiet,
+    QuietLoad,
     choice,
     clean_errors,
+    engine_with_tables,
     metavar,
-    parse_instant,
     print_rejections,
     shown,
 )
@@ -85,13 +89,17 @@ def init_db(
 
     The schema is versioned (Alembic migrations): a new database gets every
     table, an older one is upgraded with its data kept. Running it again on an
-    up-to-date database changes nothing.
+    up-to-date database changes nothing. A PostgreSQL database that does not
+    exist is created first when the role may (CREATEDB); --check creates nothing.
     """
     with clean_errors():
-        engine = create_database_engine(database_url)
         if check:
-            current, head = services.schema_status(uow=SqlAlchemyUnitOfWork(engine))
+            current, head = _schema_status(database_url)
         else:
+            created = create_missing_database(database_url)
+            if created and not quiet:
+                typer.echo(f"database created: {shown(database_url)}")
+            engine = create_database_engine(database_url)
             services.init_db(uow=SqlAlchemyUnitOfWork(engine))
     if not check:
         if not quiet:
@@ -105,6 +113,15 @@ def init_db(
     state = "no tables yet" if current is None else f"schema {current}"
     typer.echo(f"out of date: {state}, newest is {head}; run scli init-db")
     raise typer.Exit(EXIT_FAILED)
+
+
+def _schema_status(database_url: str) -> tuple[str | None, str]:
+    """The schema's revision and the newest; a missing SQLite file has no tables."""
+    try:
+        engine = create_database_engine(database_url, create=False)
+    except MissingDatabaseError:
+        return None, head_revision()
+    return services.schema_status(uow=SqlAlchemyUnitOfWork(engine))
 
 
 @app.command(epilog=LOAD_EXIT_CODES)
@@ -122,12 +139,13 @@ def load(
     config: Annotated[
         str,
         typer.Option(
+            "--file",
             "--config",
             "-f",
             metavar="LOCATION",
             help="The file to load: a path, - for standard input, or a file://, "
             "ftp://user@host/..., http(s):// or s3://bucket/... URL; .gz is "
-            "decompressed.",
+            "decompressed. --config is its earlier name.",
         ),
     ],
     collector: Annotated[
@@ -154,17 +172,7 @@ def load(
             + ".",
         ),
     ] = None,
-    as_of: Annotated[
-        datetime | None,
-        typer.Option(
-            "--as-of",
-            parser=parse_instant,
-            metavar="TIMESTAMP",
-            help="The dump's effective time, ISO 8601 with an offset "
-            "(2021-12-02T02:00:00+01:00). Default: now. Older than the newest dump "
-            "loaded for the model: refused unless --force.",
-        ),
-    ] = None,
+    as_of: AsOf = None,
     force: Annotated[
         bool,
         typer.Option(
@@ -176,7 +184,7 @@ def load(
     ] = False,
     max_rejects: MaxRejects = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    quiet: Quiet = False,
+    quiet: QuietLoad = False,
 ) -> None:
     """Load one file into its table: new keys are inserted, changed rows updated.
 
@@ -190,8 +198,9 @@ def load(
     dataset = get_dataset(model)
     source = dump.source_for(config, collector)
     live = not quiet and sys.stdout.isatty()
+    with clean_errors():
+        engine = engine_with_tables(database_url)
     with clean_errors(), _progress(dataset.name, enabled=live) as on_progress:
-        engine = create_database_engine(database_url)
         report = services.load(
             dataset=dataset,
             collector=source,
@@ -201,7 +210,7 @@ def load(
             force=force,
             max_rejects=max_rejects,
             on_progress=on_progress,
-            on_wait=lambda message: typer.echo(f"{dataset.name}: {message}", err=True),
+            on_wait=None if quiet else _waiting(dataset.name),
         )
     if report.skipped_as is not None:
         if not quiet:
@@ -211,10 +220,16 @@ def load(
                 "it again"
             )
         return
-    if not quiet:
-        typer.echo(_summary(report))
+    if quiet:
+        return
+    typer.echo(_summary(report))
     if report.rejected:
         print_rejections(report, source.position_unit)
+
+
+def _waiting(model: str) -> Callable[[str], None]:
+    """Tell stderr that this load waits for another load of the same model."""
+    return lambda message: typer.echo(f"{model}: {message}", err=True)
 
 
 @contextmanager
@@ -285,7 +300,7 @@ def runs(
 ) -> None:
     """List the latest loads from the load_run ledger, newest first."""
     with clean_errors():
-        engine = create_database_engine(database_url)
+        engine = engine_with_tables(database_url)
         found = services.recent_runs(
             uow=SqlAlchemyUnitOfWork(engine), limit=limit, model=model
         )

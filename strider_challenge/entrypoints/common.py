@@ -4,16 +4,18 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from typer.core import TyperGroup
 
+from strider_challenge.adapters.database import create_database_engine
 from strider_challenge.domain.errors import LoadError, TooManyRejectsError
-
-if TYPE_CHECKING:  # the service layer is imported by the commands that run it
-    from strider_challenge.service_layer.services import LoadReport
+from strider_challenge.service_layer import readiness
+from strider_challenge.service_layer.services import LoadReport
+from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
 #: Exit codes, as documented in `scli load --help` and the README.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TOO_MANY_REJECTS = 0, 1, 2, 3
@@ -74,6 +76,16 @@ MaxRejects = Annotated[
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")
 ]
+QuietLoad = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print nothing but errors (for scripts): no summary, and rejected "
+        "records are not listed (they are still stored in rejected_record and "
+        "counted in load_run; --max-rejects makes too many an error).",
+    ),
+]
 
 
 def choice(choices: Iterable[str]) -> Callable[[str], str]:
@@ -97,6 +109,19 @@ def parse_instant(value: str) -> datetime:
     if parsed.tzinfo is None:
         raise typer.BadParameter(f"{value!r} needs a UTC offset, e.g. +01:00 or Z")
     return parsed
+
+
+AsOf = Annotated[
+    datetime | None,
+    typer.Option(
+        "--as-of",
+        parser=parse_instant,
+        metavar="TIMESTAMP",
+        help="The dump's effective time, ISO 8601 with an offset "
+        "(2021-12-02T02:00:00+01:00). Default: now. Older than the newest dump "
+        "loaded for the model: refused unless --force.",
+    ),
+]
 
 
 def metavar(choices: Iterable[str]) -> str:
@@ -126,7 +151,7 @@ def shown(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def print_rejections(report: "LoadReport", unit: str, of: str = "") -> None:
+def print_rejections(report: LoadReport, unit: str, of: str = "") -> None:
     """On stderr: how many records a load refused, and the first few with positions.
 
     Args:
@@ -134,10 +159,25 @@ def print_rejections(report: "LoadReport", unit: str, of: str = "") -> None:
         unit: what a position counts (`line`, `index`).
         of: words after "record(s)", e.g. " of reviews.json".
     """
+    count, listed = report.rejected, len(report.samples)
+    where = "in" if count == 1 else "all in"
     typer.echo(
-        f"{report.model}: {report.rejected:,} record(s){of} rejected, not loaded "
-        f"(all in rejected_record, load_id {report.run_id}); the first:",
+        f"{report.model}: {count:,} record{'' if count == 1 else 's'}{of} rejected, "
+        f"not loaded ({where} rejected_record, load_id {report.run_id})"
+        + (":" if listed == count else f"; the first {listed}:"),
         err=True,
     )
     for sample in report.samples:
         typer.echo(f"  {unit} {sample.position}: {sample.error}", err=True)
+
+
+def engine_with_tables(database_url: str) -> Engine:
+    """An engine on a database `scli init-db` has set up; a SQLite file is never made.
+
+    Raises:
+        MissingDatabaseError: there is no SQLite file at the URL.
+        NoTablesError: the database has none of the tool's tables.
+    """
+    engine = create_database_engine(database_url, create=False)
+    readiness.require_tables(uow=SqlAlchemyUnitOfWork(engine))
+    return engine

@@ -9,24 +9,28 @@ from rich.table import Table
 
 from strider_challenge.adapters.collectors import (
     COLLECTORS,
+    EXTENSIONS,
     DumpFolder,
     FileCollector,
-    UnknownFormatError,
     collector_for,
     infer_collector,
 )
-from strider_challenge.adapters.database import (
-    DEFAULT_DATABASE_URL,
-    create_database_engine,
+from strider_challenge.adapters.database import DEFAULT_DATABASE_URL
+from strider_challenge.adapters.sources import (
+    GZIP_SUFFIX,
+    Location,
+    UnsupportedLocationError,
+    parse_location,
 )
-from strider_challenge.adapters.sources import UnsupportedLocationError
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     EXIT_USAGE,
+    AsOf,
     DatabaseUrl,
     MaxRejects,
-    Quiet,
+    QuietLoad,
     clean_errors,
+    engine_with_tables,
     fail,
     print_rejections,
 )
@@ -53,9 +57,28 @@ def source_for(config: str, collector: str | None) -> FileCollector:
     A location or name the tool cannot read is a usage error (exit code 2).
     """
     try:
-        return collector_for(config, collector)
-    except (UnknownFormatError, UnsupportedLocationError) as error:
+        where = parse_location(config)
+    except UnsupportedLocationError as error:
         raise fail(str(error), EXIT_USAGE) from None
+    name = collector or infer_collector(where.name)
+    if name is None:
+        raise fail(_no_collector(where), EXIT_USAGE)
+    return collector_for(where, name)
+
+
+def _no_collector(where: Location) -> str:
+    """Why the collector cannot be inferred, and the option that names it."""
+    options = f"{', '.join(list(COLLECTORS)[:-1])} or {list(COLLECTORS)[-1]}"
+    if not where.name:
+        return (
+            f"cannot tell the format of {where.shown}: it has no file name; use "
+            f"--collector {options}"
+        )
+    return (
+        f"cannot tell the format of {where.shown} from its name: known endings are "
+        f"{', '.join(EXTENSIONS)}, each optionally {GZIP_SUFFIX}; use --collector "
+        f"{options}"
+    )
 
 
 def load_dump(
@@ -75,15 +98,19 @@ def load_dump(
             "fails.",
         ),
     ] = False,
+    as_of: AsOf = None,
     force: Annotated[
         bool,
         typer.Option(
-            "--force", help="Load even the files whose bytes were already loaded."
+            "--force",
+            help="Load even the files whose bytes were already loaded; load a file "
+            "older than its model's newest dump as a correction at that dump's "
+            "time; load an empty full dump (every record is marked deleted).",
         ),
     ] = False,
     max_rejects: MaxRejects = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    quiet: Quiet = False,
+    quiet: QuietLoad = False,
 ) -> None:
     """Load a whole dump: its six files in order, each as its own audited load.
 
@@ -99,18 +126,19 @@ def load_dump(
             folder = DumpFolder(location)
         except UnsupportedLocationError as error:
             raise fail(str(error), EXIT_USAGE) from None
-        engine = create_database_engine(database_url)
+        engine = engine_with_tables(database_url)
         report = dumps.load_dump(
             dump=folder,
             uow=SqlAlchemyUnitOfWork(engine),
+            as_of=as_of,
             force=force,
             strict=strict,
             max_rejects=max_rejects,
         )
     if not quiet:
         _print_table(report)
-    for result in report.files:
-        _print_rejections(result)
+        for result in report.files:
+            _print_rejections(result)
     for result in report.failed:
         typer.echo(f"scli: error: {result.model}: {result.error}", err=True)
     if report.failed:

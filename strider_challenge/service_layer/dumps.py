@@ -1,6 +1,7 @@
 """The nightly dump: load every known file of a dump folder, each as its own load."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
 
 from strider_challenge.domain.datasets import get_dataset
@@ -90,14 +91,16 @@ def load_dump(
     *,
     dump: Dump,
     uow: AbstractUnitOfWork,
+    as_of: datetime | None = None,
     force: bool = False,
     strict: bool = False,
     max_rejects: int | None = None,
 ) -> DumpReport:
     """Load the dump's files in `DUMP_FILES` order, each in its own transaction.
 
-    Every present file is loaded with `services.load` (audited in the ledger, skipped
-    if these bytes were already loaded, unless `force`). A file that fails is rolled
+    Every present file is loaded with `services.load`, effective `as_of` (default:
+    now), audited in the ledger, and skipped if these bytes were already loaded,
+    unless `force`. A file that fails is rolled
     back and reported, and the others still load: they do not depend on each other.
     With `strict`, a dump that lacks a file loads nothing, and the first failure stops
     the run (the files after it are reported as not run).
@@ -127,7 +130,7 @@ def load_dump(
         elif stopped:
             result = DumpFileResult(model, file, NOT_RUN)
         else:
-            result = _load_file(dump, model, file, uow, force, max_rejects)
+            result = _load_file(dump, model, file, uow, as_of, force, max_rejects)
             stopped = strict and result.status == FAILED
         report.files.append(result)
     return report
@@ -138,6 +141,7 @@ def _load_file(
     model: str,
     file: str,
     uow: AbstractUnitOfWork,
+    as_of: datetime | None,
     force: bool,
     max_rejects: int | None,
 ) -> DumpFileResult:
@@ -146,6 +150,7 @@ def _load_file(
             dataset=get_dataset(model),
             collector=dump.collector(file),
             uow=uow,
+            as_of=as_of,
             force=force,
             max_rejects=max_rejects,
         )

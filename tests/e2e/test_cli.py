@@ -117,8 +117,7 @@ def test_rejected_records_are_reported_on_stderr_with_their_position(
     assert result.exit_code == 0
     assert "inserted 2" in result.stdout and "rejected 1" in result.stdout
     assert result.stderr.splitlines() == [
-        "author: 1 record(s) rejected, not loaded (all in rejected_record, load_id 1);"
-        " the first:",
+        "author: 1 record rejected, not loaded (in rejected_record, load_id 1):",
         "  index 1: metadata.name: Input should be a valid string",
     ]
 
@@ -135,18 +134,38 @@ def test_csv_rejections_name_the_line(ready: str, tmp_path: Path) -> None:
     assert "  line 3: size_mb: Input should be a valid integer" in result.stderr
 
 
-def test_quiet_load_prints_only_rejections(ready: str, tmp_path: Path) -> None:
-    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+def test_quiet_load_prints_nothing_not_even_its_rejections(
+    ready: str, tmp_path: Path
+) -> None:
+    path = records.write_json(
+        tmp_path / "authors.json", [records.author("A"), records.author(None)]
+    )
 
-    result = scli(ready, "load", "-q", "-m", "movie", "-c", "csv", "-f", str(path))
+    result = scli(ready, "load", "-q", "-m", "author", "-f", str(path))
 
-    assert result.exit_code == 0 and result.output == ""
+    assert result.exit_code == 0
+    assert (result.stdout, result.stderr) == ("", "")
+    (run,) = json.loads(scli(ready, "runs", "--format", "json").stdout)
+    assert (run["inserted"], run["rejected"]) == (1, 1)
+
+
+def test_quiet_load_still_prints_its_errors(ready: str, tmp_path: Path) -> None:
+    path = records.write_json(tmp_path / "authors.json", [records.author(None)] * 2)
+    args = ["load", "-q", "-m", "author", "-f", str(path)]
+
+    too_many = scli(ready, *args, "--max-rejects", "1")
+    missing = scli(ready, "load", "-q", "-m", "author", "-f", str(tmp_path / "no.json"))
+
+    assert too_many.exit_code == 3 and too_many.stdout == ""
+    assert too_many.stderr.startswith("scli: error: more than 1 record(s) rejected")
+    assert missing.exit_code == 1 and missing.stdout == ""
+    assert missing.stderr.startswith("scli: error: cannot read ")
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["load", "-m", "movie", "-c", "csv"], "Missing option '--config'"),
+        (["load", "-m", "movie", "-c", "csv"], "Missing option '--file'"),
         (["load", "-m", "film", "-c", "csv", "-f", "x"], "'film' is not one of movie"),
         (["load", "-m", "movie", "-c", "xml", "-f", "x"], "'xml' is not one of csv"),
         (["load", "--nope"], "No such option: --nope"),
@@ -221,13 +240,80 @@ def test_database_url_option_wins_over_the_environment(tmp_path: Path) -> None:
     assert target.exists() and not Path("ignored.db").exists()
 
 
-def test_missing_tables_are_reported_clearly(database_url: str, tmp_path: Path) -> None:
+def commands_that_need_tables(tmp_path: Path) -> list[list[str]]:
+    """`load`, `load-dump` and `runs`, each with what it needs to run."""
     path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+    return [
+        ["load", "-m", "movie", "-c", "csv", "-f", str(path)],
+        ["load-dump", str(SAMPLE_DATA)],
+        ["runs"],
+    ]
 
-    result = scli(database_url, "load", "-m", "movie", "-c", "csv", "-f", str(path))
 
-    assert result.exit_code == 1
-    assert "scli: error: database: " in result.stderr
+def test_a_database_without_tables_says_to_run_init_db(
+    database_url: str, tmp_path: Path
+) -> None:
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).touch()  # an empty file
+
+    results = [
+        scli(database_url, *args) for args in commands_that_need_tables(tmp_path)
+    ]
+
+    for result in results:
+        assert result.exit_code == 1
+        assert (result.stdout, result.stderr) == (
+            "",
+            "scli: error: the database has no tables yet: run `scli init-db` first\n",
+        )
+    assert snapshot(database_url) == {}
+
+
+def test_no_command_but_init_db_makes_a_missing_sqlite_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.db"
+    url = f"sqlite:///{missing}"
+    commands = [*commands_that_need_tables(tmp_path), ["query", "SELECT 1"]]
+
+    results = [scli(url, *args) for args in commands]
+    check = scli(url, "init-db", "--check")
+
+    for result in results:
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"scli: error: no SQLite database at {missing}: create it with "
+            "`scli init-db`\n"
+        )
+    assert check.exit_code == 1
+    assert check.stdout.startswith("out of date: no tables yet, newest is ")
+    assert not missing.exists()
+    assert scli(url, "init-db").exit_code == 0 and missing.exists()
+
+
+def test_load_takes_file_or_its_earlier_name_config(ready: str, tmp_path: Path) -> None:
+    movies = records.write_csv(tmp_path / "m.csv", "movie", [records.movie("A")])
+    books = records.write_json(tmp_path / "b.json", [records.book("B")])
+
+    by_file = scli(ready, "load", "-m", "movie", "--file", str(movies))
+    by_config = scli(ready, "load", "-m", "book", "--config", str(books))
+    shown = scli(ready, "load", "--help").output
+
+    assert (by_file.exit_code, by_config.exit_code) == (0, 0)
+    assert "inserted 1" in by_file.stdout and "inserted 1" in by_config.stdout
+    assert "-f, --file, --config LOCATION" in shown
+
+
+def test_runs_limit_and_model_choose_the_loads_shown(ready: str) -> None:
+    for model, collector, file in LOADS:
+        args = ["load", "-q", "-m", model, "-c", collector, "-f"]
+        assert scli(ready, *args, str(SAMPLE_DATA / file)).exit_code == 0
+
+    latest = json.loads(scli(ready, "runs", "-n", "2", "--format", "json").stdout)
+    users = json.loads(scli(ready, "runs", "-m", "user", "--format", "json").stdout)
+    table = scli(ready, "runs", "--limit", "1", "--model", "book").stdout
+
+    assert [run["model"] for run in latest] == ["review", "book"]
+    assert [run["model"] for run in users] == ["user"]
+    assert len(table.splitlines()) == 2 and " book " in table
 
 
 def test_a_file_already_loaded_is_skipped_unless_forced(

@@ -42,7 +42,7 @@ def test_load_dump_loads_the_six_files_in_order_as_six_audited_loads(
     assert "status" in result.stdout and result.stdout.endswith("\n6 loaded\n")
     for run in runs:
         assert f"#{run['id']}" in result.stdout
-    assert "record(s) of vendor/authors.json rejected" in result.stderr
+    assert "1 record of vendor/authors.json rejected" in result.stderr
     assert "\n  index " in result.stderr
 
 
@@ -189,3 +189,51 @@ def test_load_dump_help_lists_the_files_and_exit_codes() -> None:
     assert result.exit_code == 0
     for text in ("internal/movies.csv", "--strict", "Exit codes: 0", "ftp://"):
         assert text in result.output
+
+
+def test_as_of_sets_every_file_s_effective_time(ready: str, dump: Path) -> None:
+    as_of = "2021-12-02T02:00:00+01:00"
+
+    result = scli(ready, "load-dump", "--as-of", as_of, str(dump))
+    older = scli(ready, "load-dump", "--as-of", "2021-12-01T02:00:00+01:00", str(dump))
+
+    assert result.exit_code == 0, result.output
+    assert {run["as_of"][:19] for run in ledger(ready)} == {"2021-12-02T01:00:00"}
+    assert older.exit_code == 0 and older.stdout.endswith("\n6 skipped\n")
+
+
+def test_as_of_older_than_the_loaded_dump_fails_each_file_unless_forced(
+    ready: str, dump: Path, tmp_path: Path
+) -> None:
+    scli(ready, "load-dump", "--as-of", "2021-12-02T02:00:00+01:00", str(dump))
+    next_dump = tmp_path / "next"
+    make_dump(next_dump, seed=2)
+    args = ["load-dump", "--as-of", "2021-12-01T02:00:00+01:00", str(next_dump)]
+
+    refused = scli(ready, *args)
+    forced = scli(ready, *args, "--force")
+
+    assert refused.exit_code == 1 and refused.stdout.endswith("\n6 failed\n")
+    assert "older than the one already loaded as of" in refused.stderr
+    assert forced.exit_code == 0 and forced.stdout.endswith("\n6 loaded\n")
+
+
+def test_an_as_of_without_offset_is_a_usage_error(ready: str, dump: Path) -> None:
+    result = scli(ready, "load-dump", "--as-of", "2021-12-02T02:00:00", str(dump))
+
+    assert result.exit_code == 2
+    assert "needs a UTC offset" in result.stderr
+    assert ledger(ready) == []
+
+
+def test_quiet_prints_only_the_errors(ready: str, dump: Path) -> None:
+    clean = scli(ready, "load-dump", "-q", str(dump))
+    users = dump / "internal" / "users.csv"
+    users.write_text("name,mail\nAda,ada@example.com\n")
+
+    failed = scli(ready, "load-dump", "-q", "--force", str(dump))
+
+    assert (clean.exit_code, clean.stdout, clean.stderr) == (0, "", "")
+    assert failed.exit_code == 1 and failed.stdout == ""
+    (line,) = failed.stderr.splitlines()
+    assert line.startswith(f"scli: error: user: {users} is not a user file")

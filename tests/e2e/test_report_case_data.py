@@ -11,8 +11,8 @@ from tests.e2e.test_report_sql_files import file_answers
 #: The answers on the case data (the README shows them).
 CASE_ANSWERS = {
     "pct_streamed_movies_based_on_books": 93.41,
-    "users_affected_unforgiven_christmas_morning": 4,
-    "movies_from_singaporean_authors_streamed_in_december": 3,
+    "users_affected_by_outage": 4,
+    "movies_from_nationality_authors_streamed_in_month": 3,
     "avg_stream_duration_seconds": 43336,
     "median_stream_size_gb": 0.94,
     "users_watched_half_movie_last_week": 728,

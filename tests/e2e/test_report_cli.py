@@ -16,8 +16,8 @@ from tests.report_data import RULES_DUMP, load_dump
 
 RULES_ANSWERS = {
     "pct_streamed_movies_based_on_books": 60.0,
-    "users_affected_unforgiven_christmas_morning": 2,
-    "movies_from_singaporean_authors_streamed_in_december": 2,
+    "users_affected_by_outage": 2,
+    "movies_from_nationality_authors_streamed_in_month": 2,
     "avg_stream_duration_seconds": 4886,
     "median_stream_size_gb": 0.61,
     "users_watched_half_movie_last_week": 2,
@@ -114,8 +114,8 @@ def test_report_options_change_the_answers_and_the_questions(rules: str) -> None
     )
     assert "business time UTC" in result.stdout
     assert "movies based on books by chileans authors" in result.stdout
-    assert answers["users_affected_unforgiven_christmas_morning"] == 0
-    assert answers["movies_from_singaporean_authors_streamed_in_december"] == 0
+    assert answers["users_affected_by_outage"] == 0
+    assert answers["movies_from_nationality_authors_streamed_in_month"] == 0
     assert answers["users_watched_half_movie_last_week"] == 2  # a@x and e@x
 
 
@@ -150,8 +150,8 @@ def test_report_does_not_create_a_missing_sqlite_file(tmp_path: Path) -> None:
 
     assert result.exit_code == 1
     assert result.stderr == (
-        f"scli: error: no SQLite database at {missing}: run `scli init-db` and load "
-        "the dumps first\n"
+        f"scli: error: no SQLite database at {missing}: create it with `scli "
+        "init-db`\n"
     )
     assert not missing.exists()
 
@@ -328,4 +328,4 @@ def test_the_report_after_a_load_through_the_cli(
 
     result = scli(sqlite_url, "report", "--format", "json")
 
-    assert json.loads(result.stdout)["users_affected_unforgiven_christmas_morning"] == 1
+    assert json.loads(result.stdout)["users_affected_by_outage"] == 1

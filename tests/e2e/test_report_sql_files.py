@@ -61,8 +61,8 @@ def test_the_files_on_an_empty_database_give_empty_or_zero_answers(
 
     assert file_answers(postgres_url) == {
         "pct_streamed_movies_based_on_books": None,
-        "users_affected_unforgiven_christmas_morning": 0,
-        "movies_from_singaporean_authors_streamed_in_december": 0,
+        "users_affected_by_outage": 0,
+        "movies_from_nationality_authors_streamed_in_month": 0,
         "avg_stream_duration_seconds": None,
         "median_stream_size_gb": None,
         "users_watched_half_movie_last_week": 0,

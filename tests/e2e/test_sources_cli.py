@@ -42,8 +42,8 @@ def test_the_collector_is_inferred_from_the_file_name(
         "review": 0,
     }
     assert results[2].stderr.endswith(
-        "the first:\n  line 2: not valid JSON: Expecting property name enclosed "
-        "in double quotes at column 2\n"
+        "(in rejected_record, load_id 3):\n  line 2: not valid JSON: Expecting "
+        "property name enclosed in double quotes at column 2\n"
     )
 
 
@@ -59,8 +59,17 @@ def test_an_explicit_collector_wins_over_the_name(ready: str, tmp_path: Path) ->
 @pytest.mark.parametrize(
     ("config", "message"),
     [
-        ("books.txt", "cannot tell how to read books.txt: its name (known: .csv, "),
-        ("-", "cannot tell how to read <stdin>: it has no name; use --collector"),
+        (
+            "books.txt",
+            "cannot tell the format of books.txt from its name: known endings are "
+            ".csv, .json, .jsonl, .ndjson, each optionally .gz; use --collector csv, "
+            "json or jsonl",
+        ),
+        (
+            "-",
+            "cannot tell the format of <stdin>: it has no file name; use --collector "
+            "csv, json or jsonl",
+        ),
         ("gs://b/books.json", "cannot read gs://b/books.json: unsupported scheme gs"),
     ],
 )

@@ -81,7 +81,7 @@ def test_a_pipe_without_a_collector_is_a_usage_error(
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr == (
-        "scli: error: cannot tell how to read <stdin>: it has no name; use "
-        "--collector csv, json, jsonl\n"
+        "scli: error: cannot tell the format of <stdin>: it has no file name; use "
+        "--collector csv, json or jsonl\n"
     )
     assert row_counts(ready)["movie"] == 0

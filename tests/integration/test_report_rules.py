@@ -22,9 +22,9 @@ from tests.report_data import (
     stream,
 )
 
-OUTAGE = "users_affected_unforgiven_christmas_morning"
+OUTAGE = "users_affected_by_outage"
 BOOKS = "pct_streamed_movies_based_on_books"
-NATIONALITY = "movies_from_singaporean_authors_streamed_in_december"
+NATIONALITY = "movies_from_nationality_authors_streamed_in_month"
 LAST_WEEK = "users_watched_half_movie_last_week"
 AVERAGE = "avg_stream_duration_seconds"
 MEDIAN = "median_stream_size_gb"

@@ -1,10 +1,14 @@
 import io
 
+import pytest
 import typer
 from rich.console import Console
 
 from strider_challenge import __version__
+from strider_challenge.domain.results import Rejection, ValidationTally
 from strider_challenge.entrypoints import cli
+from strider_challenge.entrypoints.common import print_rejections
+from strider_challenge.service_layer.services import LoadReport
 
 
 def test_progress_shows_rows_and_rate_on_a_terminal() -> None:
@@ -36,3 +40,37 @@ def test_main_returns_the_exit_code_when_not_standalone(capsys: object) -> None:
 
 def test_version_text() -> None:
     assert __version__.count(".") == 2
+
+
+def rejected(count: int) -> LoadReport:
+    samples = tuple(Rejection(i, "{}", "name: missing") for i in range(min(count, 5)))
+    tally = ValidationTally(rows_read=count, rejected=count, samples=samples)
+    return LoadReport(model="author", source="a.json", run_id=4, validation=tally)
+
+
+@pytest.mark.parametrize(
+    ("count", "first_line"),
+    [
+        (1, "author: 1 record rejected, not loaded (in rejected_record, load_id 4):"),
+        (
+            3,
+            "author: 3 records rejected, not loaded (all in rejected_record, load_id "
+            "4):",
+        ),
+        (
+            1200,
+            "author: 1,200 records of a.json rejected, not loaded (all in "
+            "rejected_record, load_id 4); the first 5:",
+        ),
+    ],
+)
+def test_rejections_say_how_many_and_how_many_follow(
+    capsys: pytest.CaptureFixture[str], count: int, first_line: str
+) -> None:
+    of = " of a.json" if count > 3 else ""
+
+    print_rejections(rejected(count), "index", of=of)
+
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0] == first_line
+    assert lines[1:] == [f"  index {i}: name: missing" for i in range(min(count, 5))]

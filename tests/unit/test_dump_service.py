@@ -1,4 +1,5 @@
 from collections.abc import Iterator, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -67,6 +68,18 @@ def test_every_file_loads_in_order_each_in_its_own_transaction() -> None:
     assert all(len(uow.tables[model]) == 1 for model, _ in dumps.DUMP_FILES)
     assert report.source == "ftp://u@h/dump" and report.failed == []
     assert all(r.report is not None and r.report.rows_read == 1 for r in report.files)
+
+
+def test_every_file_is_effective_at_the_given_as_of() -> None:
+    uow = FakeUnitOfWork()
+    as_of = datetime(2021, 12, 2, 1, 0, tzinfo=timezone.utc)
+
+    dumps.load_dump(dump=FakeDump(dict(GOOD)), uow=uow, as_of=as_of)
+
+    assert [(model, at) for model, at, _ in uow.merges] == [
+        (model, as_of) for model, _ in dumps.DUMP_FILES
+    ]
+    assert {run.as_of for run in uow.runs.values()} == {as_of}
 
 
 def test_a_gzipped_file_is_used_when_the_plain_one_is_absent() -> None:

@@ -1,9 +1,13 @@
 """The files that run the tool outside Python stay true to the code."""
 
 import fnmatch
+import os
 import re
 import subprocess
+import time
+from pathlib import Path
 from typing import Any
+
 
 from tests.conftest import ROOT
 from tests.e2e.helpers import LOADS
@@ -165,3 +169,45 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in readme and "make run" in readme
     assert re.search(r"^make test$", ci, re.M)
     assert "export CI=true" in ci
+
+
+def test_requirements_installs_again_only_when_its_inputs_change(
+    tmp_path: Path,
+) -> None:
+    """A second `make run` must not reinstall: pip runs when its inputs are newer."""
+    calls = tmp_path / "pip-calls"
+    python = tmp_path / "venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\necho "$*" >> {calls}\n')
+    python.chmod(0o755)
+    for name in ("requirements.lock", "setup.py"):
+        (tmp_path / name).write_text("")
+
+    def make_requirements() -> str:
+        return subprocess.run(
+            [
+                "make",
+                "--no-print-directory",
+                "-f",
+                str(ROOT / "Makefile"),
+                "VENV=venv",
+                "requirements",
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    first = make_requirements()
+    installs = calls.read_text().splitlines()
+    again = make_requirements()
+    unchanged = calls.read_text().splitlines()
+    later = time.time() + 10
+    os.utime(tmp_path / "requirements.lock", (later, later))
+    make_requirements()
+
+    assert [line.split()[-1] for line in installs] == ["requirements.lock", "."]
+    assert "pip install" in first and "pip" not in again
+    assert unchanged == installs
+    assert len(calls.read_text().splitlines()) == 4

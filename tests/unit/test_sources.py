@@ -116,7 +116,7 @@ def test_a_path_object_is_local_and_a_file_url_is_its_path() -> None:
         ),  # noqa: E501
         (
             "gs://bucket/x.csv",
-            "unsupported scheme gs: use a path, -, or a file://, ftp://",
+            "unsupported scheme gs: use a path or a file://, ftp://",
         ),  # noqa: E501
         ("://x.csv", r"unsupported scheme \(none\)"),
         ("file://server/share/x.csv", "a file:// URL names a local path"),

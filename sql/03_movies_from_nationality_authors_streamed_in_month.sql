@@ -1,3 +1,5 @@
+-- PostgreSQL (SQLite has no jsonb_array_elements, timestamptz or "C" collation;
+-- on SQLite, `scli report` answers it).
 -- Distinct catalog movies based on a book whose author has ANY nationality with the
 -- slug, and with at least one stream overlapping the month in business time,
 -- [2021-12-01 00:00, 2022-01-01 00:00) +01:00.
@@ -7,7 +9,7 @@ WITH params AS (
         timestamptz '2021-12-01 00:00:00+01:00' AS month_start,
         timestamptz '2022-01-01 00:00:00+01:00' AS month_end
 )
-SELECT count(*) AS movies_from_singaporean_authors_streamed_in_december
+SELECT count(*) AS movies_from_nationality_authors_streamed_in_month
 FROM movie AS m
 CROSS JOIN params AS p
 WHERE EXISTS (
