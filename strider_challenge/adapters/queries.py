@@ -13,8 +13,9 @@ PostgreSQL does: `lo + 0.5 * (hi - lo)` in double precision).
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, inspect, text
@@ -24,7 +25,9 @@ from strider_challenge.domain.answers import (
     QueryResult,
     ReportFigures,
     ReportParameters,
+    Window,
 )
+from strider_challenge.domain.charts import Bins, Shift
 from strider_challenge.domain.columns import sqlite_instant
 from strider_challenge.domain.indexes import title_key
 
@@ -47,6 +50,27 @@ class AnswerQueries(ABC):
         """The exact figures behind the six answers."""
 
     @abstractmethod
+    def daily_starts(self, window: Window, shifts: Sequence[Shift]) -> dict[date, int]:
+        """How many streams started on each day of `window`, in business time.
+
+        Args:
+            window: the month, as UTC instants.
+            shifts: business time's UTC offsets across it (`charts.offset_shifts`).
+        """
+
+    @abstractmethod
+    def in_progress(self, movie: str, instants: Sequence[datetime]) -> list[int]:
+        """How many streams of `movie` were in progress at each instant (ends count)."""
+
+    @abstractmethod
+    def duration_counts(self, bins: Bins) -> dict[int, int]:
+        """How many streams' durations fall in each bar of `bins` (whole seconds)."""
+
+    @abstractmethod
+    def size_counts(self, bins: Bins) -> dict[int, int]:
+        """How many streams' sizes fall in each bar of `bins` (MB)."""
+
+    @abstractmethod
     def run(self, sql: str) -> QueryResult:
         """Run one SQL statement as written and return what it returned.
 
@@ -60,26 +84,42 @@ class _Dialect:
     """What the report's SQL says differently on one database."""
 
     name: str
-    #: Sum of the durations of the streams `s`, in whole microseconds.
-    total_microseconds: str
+    #: An aggregate (`{}`: sum, min, max) of the durations of the streams `s`, in
+    #: whole microseconds.
+    microseconds: str
     #: The stream `s` lasted at least half of the movie `m`.
     half_movie: str
     #: The author `a` has a nationality whose slug is `:nationality`.
     has_nationality: str
     #: The median of the streams' `size_mb`, interpolated.
     median: str
+    #: The date of the instant `{instant}` plus the offset `{shift}` (`+3600 seconds`).
+    local_day: str
+    #: The duration bar of the stream `s`, of `:width` whole seconds from `:low`.
+    duration_bar: str
+    #: The integer part of the non-negative double `{}`.
+    floor: str
 
 
 POSTGRES = _Dialect(
     name="postgresql",
     # Intervals add up exactly, and faster than numerics.
-    total_microseconds=("extract(epoch FROM sum(s.end_at - s.start_at)) * 1000000"),
+    microseconds="extract(epoch FROM {}(s.end_at - s.start_at)) * 1000000",
     half_movie="s.end_at - s.start_at >= m.duration_mins * interval '30 seconds'",
     has_nationality=(
         "a.nationalities @> "
         "jsonb_build_array(jsonb_build_object('slug', CAST(:nationality AS TEXT)))"
     ),
     median="SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY size_mb) FROM stream",
+    local_day=(
+        "CAST(({instant} AT TIME ZONE 'UTC') + CAST({shift} AS INTERVAL) AS DATE)"
+    ),
+    # In double precision, three times as fast as numerics, and exact here: the
+    # bounds are whole seconds, which a double holds exactly, and any other
+    # duration is at least a microsecond away from them, far more than the
+    # rounding error of a double below a billion seconds.
+    duration_bar="floor((date_part('epoch', s.end_at - s.start_at) - :low) / :width)",
+    floor="floor({})",
 )
 
 _SQLITE_MICROSECONDS = (
@@ -90,7 +130,7 @@ _SQLITE_MICROSECONDS = (
 
 SQLITE = _Dialect(
     name="sqlite",
-    total_microseconds=f"sum({_SQLITE_MICROSECONDS})",
+    microseconds=f"{{}}({_SQLITE_MICROSECONDS})",
     half_movie=f"2 * {_SQLITE_MICROSECONDS} >= m.duration_mins * 60000000",
     has_nationality=(
         "EXISTS (SELECT 1 FROM json_each(a.nationalities) AS n "
@@ -103,7 +143,13 @@ SQLITE = _Dialect(
         "OFFSET ((SELECT n FROM counted) - 1) / 2) "
         "SELECT min(size_mb) + 0.5 * (max(size_mb) - min(size_mb)) FROM middle"
     ),
+    # SQLite reads the UTC text with its offset, then adds the modifier.
+    local_day="date({instant}, {shift})",
+    duration_bar=f"({_SQLITE_MICROSECONDS} - :low * 1000000) / (:width * 1000000)",
+    floor="CAST({} AS INTEGER)",
 )
+
+DIALECTS = {dialect.name: dialect for dialect in (POSTGRES, SQLITE)}
 
 
 def _report_sql(dialect: _Dialect) -> dict[str, str]:
@@ -117,11 +163,18 @@ def _report_sql(dialect: _Dialect) -> dict[str, str]:
         f"AND trim(r.movie_title) <> '{SENTINEL_TITLE}'"
     )
     streamed = f"{key('s.movie_title')} = {key('m.title')}"
+    spread = ", ".join(
+        f"coalesce({expression}, 0)"
+        for expression in (
+            dialect.microseconds.format("sum"),
+            dialect.microseconds.format("min"),
+            dialect.microseconds.format("max"),
+            "min(s.size_mb)",
+            "max(s.size_mb)",
+        )
+    )
     return {
-        "durations": (
-            f"SELECT count(*), coalesce({dialect.total_microseconds}, 0) "
-            "FROM stream AS s"
-        ),
+        "durations": f"SELECT count(*), {spread} FROM stream AS s",
         "books": (
             "SELECT count(*), coalesce(sum(CASE WHEN EXISTS "
             f"(SELECT 1 FROM review AS r WHERE {reviewed}) THEN 1 ELSE 0 END), 0) "
@@ -155,12 +208,65 @@ def _report_sql(dialect: _Dialect) -> dict[str, str]:
 REPORT_SQL = {dialect.name: _report_sql(dialect) for dialect in (POSTGRES, SQLITE)}
 
 
+def daily_starts_sql(dialect: _Dialect, shifts: int) -> str:
+    """Streams started per local day of `[:month_start, :month_end)`.
+
+    Business time is UTC + `:shift_0` until `:from_1`, then `:shift_1` until
+    `:from_2`, and so on for `shifts` pieces.
+    """
+    shift = ":shift_0"
+    if shifts > 1:
+        whens = " ".join(
+            f"WHEN s.start_at < :from_{i} THEN :shift_{i - 1}" for i in range(1, shifts)
+        )
+        shift = f"CASE {whens} ELSE :shift_{shifts - 1} END"
+    day = dialect.local_day.format(instant="s.start_at", shift=shift)
+    return (
+        f"SELECT {day} AS day, count(*) FROM stream AS s "
+        "WHERE s.start_at >= :month_start AND s.start_at < :month_end GROUP BY 1"
+    )
+
+
+def in_progress_sql(dialect: _Dialect, instants: int) -> str:
+    """Streams of `:movie` in progress at each of `:at_0` ... (start and end count).
+
+    The movie's streams that overlap the whole timeline are found first, through
+    the title-key index; each instant is then counted among those few.
+    """
+    values = ", ".join(f"({i}, :at_{i})" for i in range(instants))
+    key = title_key("s.movie_title", dialect.name)
+    movie = title_key("CAST(:movie AS TEXT)", dialect.name)
+    return (
+        f"WITH instants (i, at) AS (VALUES {values}), "
+        "cut AS (SELECT s.start_at, s.end_at FROM stream AS s "
+        f"WHERE {key} = {movie} AND s.start_at <= :at_{instants - 1} "
+        "AND s.end_at >= :at_0) "
+        "SELECT instants.i, count(cut.start_at) FROM instants "
+        "LEFT JOIN cut ON cut.start_at <= instants.at AND cut.end_at >= instants.at "
+        "GROUP BY instants.i ORDER BY instants.i"
+    )
+
+
+def bars_sql(dialect: _Dialect, measure: str) -> str:
+    """Streams per bar of `measure` (`duration` or `size`), bars from 0."""
+    bar = (
+        dialect.duration_bar
+        if measure == "duration"
+        else dialect.floor.format(
+            "(s.size_mb - CAST(:low AS DOUBLE PRECISION)) "
+            "/ CAST(:width AS DOUBLE PRECISION)"
+        )
+    )
+    return f"SELECT {bar} AS bar, count(*) FROM stream AS s GROUP BY 1"
+
+
 class SqlAnswerQueries(AnswerQueries):
     """The queries on a SQLAlchemy connection whose transaction has begun."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.sql = REPORT_SQL[connection.dialect.name]
+        self.dialect = DIALECTS[connection.dialect.name]
 
     @abstractmethod
     def make_read_only(self) -> None:
@@ -193,7 +299,7 @@ class SqlAnswerQueries(AnswerQueries):
         def one(name: str) -> Any:
             return self.connection.execute(text(self.sql[name]), binds).one()
 
-        streams, microseconds = one("durations")
+        streams, microseconds, shortest, longest, smallest, largest = one("durations")
         streamed, from_books = one("books")
         median = one("median")[0]
         return ReportFigures(
@@ -205,7 +311,51 @@ class SqlAnswerQueries(AnswerQueries):
             total_stream_microseconds=int(microseconds),
             median_stream_size_mb=None if median is None else float(median),
             half_movie_users=int(one("half_movie")[0]),
+            shortest_stream_microseconds=int(shortest),
+            longest_stream_microseconds=int(longest),
+            smallest_stream_size_mb=float(smallest),
+            largest_stream_size_mb=float(largest),
         )
+
+    def daily_starts(self, window: Window, shifts: Sequence[Shift]) -> dict[date, int]:
+        """One row per day with streams: its date (text on SQLite) and count."""
+        binds: dict[str, Any] = {
+            "month_start": self.instant(window.start),
+            "month_end": self.instant(window.end),
+        }
+        for i, shift in enumerate(shifts):
+            binds[f"shift_{i}"] = shift.modifier
+            if i:
+                binds[f"from_{i}"] = self.instant(shift.start)
+        statement = text(daily_starts_sql(self.dialect, len(shifts)))
+        return {
+            day if isinstance(day, date) else date.fromisoformat(day): int(count)
+            for day, count in self.connection.execute(statement, binds)
+        }
+
+    def in_progress(self, movie: str, instants: Sequence[datetime]) -> list[int]:
+        """The count at each instant, in the instants' order."""
+        binds: dict[str, Any] = {"movie": movie}
+        binds.update(
+            (f"at_{i}", self.instant(instant)) for i, instant in enumerate(instants)
+        )
+        statement = text(in_progress_sql(self.dialect, len(instants)))
+        return [int(count) for _, count in self.connection.execute(statement, binds)]
+
+    def duration_counts(self, bins: Bins) -> dict[int, int]:
+        """Streams per duration bar."""
+        return self._bars("duration", bins)
+
+    def size_counts(self, bins: Bins) -> dict[int, int]:
+        """Streams per size bar."""
+        return self._bars("size", bins)
+
+    def _bars(self, measure: str, bins: Bins) -> dict[int, int]:
+        statement = text(bars_sql(self.dialect, measure))
+        rows = self.connection.execute(
+            statement, {"low": bins.low, "width": bins.width}
+        )
+        return {int(bar): int(count) for bar, count in rows}
 
     def run(self, sql: str) -> QueryResult:
         """Run the text with the driver itself, so nothing in it is taken as a bind.
