@@ -82,3 +82,11 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "make test" in readme and "make run" in readme
     assert re.search(r"^make test$", ci, re.M)
     assert "export CI=true" in ci
+
+
+def test_ci_installs_the_browser_the_report_test_needs() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+
+    assert "if ! command -v chromium" in ci
+    assert "apt-get install -y -qq chromium" in ci
+    assert ci.index("apt-get install") < ci.index("make test")
