@@ -27,7 +27,7 @@ from strider_challenge.domain.answers import (
     ReportParameters,
     Window,
 )
-from strider_challenge.domain.charts import Bins, Shift
+from strider_challenge.domain.charts import Bins, Shift, local_days
 from strider_challenge.domain.columns import sqlite_instant
 from strider_challenge.domain.indexes import title_key
 
@@ -63,12 +63,13 @@ class AnswerQueries(ABC):
         """How many streams of `movie` were in progress at each instant (ends count)."""
 
     @abstractmethod
-    def duration_counts(self, bins: Bins) -> dict[int, int]:
-        """How many streams' durations fall in each bar of `bins` (whole seconds)."""
+    def bar_counts(
+        self, durations: Bins, sizes: Bins
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        """How many streams fall in each bar of durations (whole seconds), of sizes.
 
-    @abstractmethod
-    def size_counts(self, bins: Bins) -> dict[int, int]:
-        """How many streams' sizes fall in each bar of `bins` (MB)."""
+        Both in one pass over the streams.
+        """
 
     @abstractmethod
     def run(self, sql: str) -> QueryResult:
@@ -99,6 +100,10 @@ class _Dialect:
     duration_bar: str
     #: The integer part of the non-negative double `{}`.
     floor: str
+    #: The date written `{}` (`2021-12-25`).
+    date: str
+    #: Count per bucket by joining the buckets as VALUES (see `_per_bucket`).
+    lists_buckets: bool
 
 
 POSTGRES = _Dialect(
@@ -120,6 +125,8 @@ POSTGRES = _Dialect(
     # rounding error of a double below a billion seconds.
     duration_bar="floor((date_part('epoch', s.end_at - s.start_at) - :low) / :width)",
     floor="floor({})",
+    date="CAST({} AS DATE)",
+    lists_buckets=True,
 )
 
 _SQLITE_MICROSECONDS = (
@@ -147,6 +154,8 @@ SQLITE = _Dialect(
     local_day="date({instant}, {shift})",
     duration_bar=f"({_SQLITE_MICROSECONDS} - :low * 1000000) / (:width * 1000000)",
     floor="CAST({} AS INTEGER)",
+    date="{}",
+    lists_buckets=False,
 )
 
 DIALECTS = {dialect.name: dialect for dialect in (POSTGRES, SQLITE)}
@@ -208,11 +217,36 @@ def _report_sql(dialect: _Dialect) -> dict[str, str]:
 REPORT_SQL = {dialect.name: _report_sql(dialect) for dialect in (POSTGRES, SQLITE)}
 
 
-def daily_starts_sql(dialect: _Dialect, shifts: int) -> str:
+def _per_bucket(
+    dialect: _Dialect, bucket: str, buckets: Sequence[str], where: str = ""
+) -> str:
+    """Streams per value of the expression `bucket`, among `buckets`; `where` filters.
+
+    Grouping by an expression of a column, PostgreSQL expects as many groups as the
+    column has values (one per stream) and counts in one process; joined to the
+    buckets listed as VALUES, it expects a handful and counts in parallel. SQLite
+    groups the expression: it would evaluate it once per listed bucket.
+    """
+    if dialect.lists_buckets:
+        listed = ", ".join(f"({value})" for value in buckets)
+        condition = f"{bucket} = bucket" + (f" AND {where}" if where else "")
+        return (
+            f"WITH buckets (bucket) AS (VALUES {listed}) SELECT bucket, count(*) "
+            f"FROM stream AS s CROSS JOIN buckets WHERE {condition} GROUP BY bucket"
+        )
+    condition = f" WHERE {where}" if where else ""
+    return (
+        f"SELECT {bucket} AS bucket, count(*) FROM stream AS s{condition} "
+        "GROUP BY bucket"
+    )
+
+
+def daily_starts_sql(dialect: _Dialect, shifts: int, days: int) -> str:
     """Streams started per local day of `[:month_start, :month_end)`.
 
-    Business time is UTC + `:shift_0` until `:from_1`, then `:shift_1` until
-    `:from_2`, and so on for `shifts` pieces.
+    The days are `:day_0` ... (`days` of them, as `2021-12-25`). Business time is
+    UTC + `:shift_0` until `:from_1`, then `:shift_1` until `:from_2`, and so on
+    for `shifts` pieces.
     """
     shift = ":shift_0"
     if shifts > 1:
@@ -221,34 +255,46 @@ def daily_starts_sql(dialect: _Dialect, shifts: int) -> str:
         )
         shift = f"CASE {whens} ELSE :shift_{shifts - 1} END"
     day = dialect.local_day.format(instant="s.start_at", shift=shift)
-    return (
-        f"SELECT {day} AS day, count(*) FROM stream AS s "
-        "WHERE s.start_at >= :month_start AND s.start_at < :month_end GROUP BY 1"
+    return _per_bucket(
+        dialect,
+        day,
+        [dialect.date.format(f":day_{i}") for i in range(days)],
+        "s.start_at >= :month_start AND s.start_at < :month_end",
     )
 
 
 def in_progress_sql(dialect: _Dialect, instants: int) -> str:
     """Streams of `:movie` in progress at each of `:at_0` ... (start and end count).
 
-    The movie's streams that overlap the whole timeline are found first, through
-    the title-key index; each instant is then counted among those few.
+    The movie's streams that overlap the whole timeline are found once, through the
+    title-key index. Then one sweep: their starts, the instants and their ends in
+    time order (at one time, starts before the instant, ends after it, so a stream
+    counts at its first and its last instant), and the running sum of +1 per start
+    and -1 per end is the count in progress at each instant.
     """
     values = ", ".join(f"({i}, :at_{i})" for i in range(instants))
     key = title_key("s.movie_title", dialect.name)
     movie = title_key("CAST(:movie AS TEXT)", dialect.name)
     return (
         f"WITH instants (i, at) AS (VALUES {values}), "
-        "cut AS (SELECT s.start_at, s.end_at FROM stream AS s "
+        "cut AS MATERIALIZED (SELECT s.start_at, s.end_at FROM stream AS s "
         f"WHERE {key} = {movie} AND s.start_at <= :at_{instants - 1} "
-        "AND s.end_at >= :at_0) "
-        "SELECT instants.i, count(cut.start_at) FROM instants "
-        "LEFT JOIN cut ON cut.start_at <= instants.at AND cut.end_at >= instants.at "
-        "GROUP BY instants.i ORDER BY instants.i"
+        "AND s.end_at >= :at_0), "
+        "events (at, kind, delta, i) AS ("
+        "SELECT start_at, 0, 1, NULL FROM cut "
+        "UNION ALL SELECT at, 1, 0, i FROM instants "
+        "UNION ALL SELECT end_at, 2, -1, NULL FROM cut), "
+        "running AS (SELECT i, sum(delta) OVER "
+        "(ORDER BY at, kind ROWS UNBOUNDED PRECEDING) AS streams FROM events) "
+        "SELECT i, streams FROM running WHERE i IS NOT NULL ORDER BY i"
     )
 
 
-def bars_sql(dialect: _Dialect, measure: str) -> str:
-    """Streams per bar of `measure` (`duration` or `size`), bars from 0."""
+def bars_sql(dialect: _Dialect, measure: str, bars: int) -> str:
+    """Streams per bar of `measure` (`duration` or `size`), bars 0 to `bars` - 1.
+
+    Bars are `:width` from `:low`: whole seconds for durations, MB for sizes.
+    """
     bar = (
         dialect.duration_bar
         if measure == "duration"
@@ -257,7 +303,7 @@ def bars_sql(dialect: _Dialect, measure: str) -> str:
             "/ CAST(:width AS DOUBLE PRECISION)"
         )
     )
-    return f"SELECT {bar} AS bar, count(*) FROM stream AS s GROUP BY 1"
+    return _per_bucket(dialect, bar, [str(i) for i in range(bars)])
 
 
 class SqlAnswerQueries(AnswerQueries):
@@ -327,7 +373,9 @@ class SqlAnswerQueries(AnswerQueries):
             binds[f"shift_{i}"] = shift.modifier
             if i:
                 binds[f"from_{i}"] = self.instant(shift.start)
-        statement = text(daily_starts_sql(self.dialect, len(shifts)))
+        days = local_days(window, shifts)
+        binds.update((f"day_{i}", day.isoformat()) for i, day in enumerate(days))
+        statement = text(daily_starts_sql(self.dialect, len(shifts), len(days)))
         return {
             day if isinstance(day, date) else date.fromisoformat(day): int(count)
             for day, count in self.connection.execute(statement, binds)
@@ -342,20 +390,19 @@ class SqlAnswerQueries(AnswerQueries):
         statement = text(in_progress_sql(self.dialect, len(instants)))
         return [int(count) for _, count in self.connection.execute(statement, binds)]
 
-    def duration_counts(self, bins: Bins) -> dict[int, int]:
-        """Streams per duration bar."""
-        return self._bars("duration", bins)
-
-    def size_counts(self, bins: Bins) -> dict[int, int]:
-        """Streams per size bar."""
-        return self._bars("size", bins)
+    def bar_counts(
+        self, durations: Bins, sizes: Bins
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        """Streams per duration bar and per size bar."""
+        return self._bars("duration", durations), self._bars("size", sizes)
 
     def _bars(self, measure: str, bins: Bins) -> dict[int, int]:
-        statement = text(bars_sql(self.dialect, measure))
-        rows = self.connection.execute(
-            statement, {"low": bins.low, "width": bins.width}
-        )
-        return {int(bar): int(count) for bar, count in rows}
+        statement = text(bars_sql(self.dialect, measure, bins.count))
+        binds = {"low": bins.low, "width": bins.width}
+        return {
+            int(bar): int(streams)
+            for bar, streams in self.connection.execute(statement, binds)
+        }
 
     def run(self, sql: str) -> QueryResult:
         """Run the text with the driver itself, so nothing in it is taken as a bind.

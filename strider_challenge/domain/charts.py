@@ -65,6 +65,13 @@ def offset_shifts(window: Window, zone: tzinfo) -> tuple[Shift, ...]:
     return tuple(shifts)
 
 
+def local_days(window: Window, shifts: Sequence[Shift]) -> tuple[date, ...]:
+    """The dates `window` spans in business time (`shifts`: its offsets)."""
+    first = (window.start + shifts[0].offset).date()
+    last = (window.end - timedelta(microseconds=1) + shifts[-1].offset).date()
+    return tuple(first + timedelta(days=n) for n in range((last - first).days + 1))
+
+
 def _hours(start: datetime, end: datetime) -> list[datetime]:
     """Every hour from `start` while before `end`, and the last instant before it."""
     probes = []

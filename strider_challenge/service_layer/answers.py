@@ -68,6 +68,7 @@ def _charts(
         figures.smallest_stream_size_mb, figures.largest_stream_size_mb
     )
     mean_seconds = figures.total_stream_microseconds / figures.streams / 10**6
+    per_duration, per_size = queries.bar_counts(durations, sizes)
     return ReportCharts(
         days=charts.days_of_month(parameters, queries.daily_starts(month, shifts)),
         outage=charts.outage_timeline(
@@ -77,13 +78,13 @@ def _charts(
         ),
         durations=charts.histogram(
             durations,
-            queries.duration_counts(durations),
+            per_duration,
             mean_seconds,
             charts.duration_unit(durations),
         ),
         sizes=charts.histogram(
             sizes,
-            queries.size_counts(sizes),
+            per_size,
             figures.median_stream_size_mb or 0.0,
             charts.size_unit(sizes),
         ),

@@ -23,6 +23,7 @@ from strider_challenge.domain.charts import (
     duration_bins,
     duration_unit,
     histogram,
+    local_days,
     offset_shifts,
     outage_instants,
     outage_timeline,
@@ -80,6 +81,23 @@ def test_a_change_in_the_last_hour_of_a_window_is_found() -> None:
     shifts = offset_shifts(window, parse_zone("Europe/Paris"))
 
     assert shifts == (Shift(window.start, HOUR), Shift(utc(2022, 3, 27, 1), 2 * HOUR))
+
+
+def test_local_days_are_the_business_dates_of_a_window() -> None:
+    december = ReportParameters.parse()
+    march = ReportParameters.parse(month="2022-03", zone="Europe/Paris")
+
+    days = local_days(december.month_window(), (Shift(utc(2021, 11, 30, 23), HOUR),))
+    spring = local_days(
+        march.month_window(), offset_shifts(march.month_window(), march.zone)
+    )
+
+    assert (days[0], days[-1], len(days)) == (date(2021, 12, 1), date(2021, 12, 31), 31)
+    assert (spring[0], spring[-1], len(spring)) == (
+        date(2022, 3, 1),
+        date(2022, 3, 31),
+        31,
+    )
 
 
 def test_days_of_month_fills_the_missing_days_and_marks_the_last_week() -> None:

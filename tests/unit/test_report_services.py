@@ -58,13 +58,11 @@ class FakeQueries(AnswerQueries):
         self.asked.append(("outage", movie, len(instants)))
         return [1] * len(instants)
 
-    def duration_counts(self, bins: Bins) -> dict[int, int]:
-        self.asked.append(("durations", bins))
-        return {0: 2, 1: 1}
-
-    def size_counts(self, bins: Bins) -> dict[int, int]:
-        self.asked.append(("sizes", bins))
-        return {bins.count - 1: 3}
+    def bar_counts(
+        self, durations: Bins, sizes: Bins
+    ) -> tuple[dict[int, int], dict[int, int]]:
+        self.asked.append(("bars", durations, sizes))
+        return {0: 2, 1: 1}, {sizes.count - 1: 3}
 
     def run(self, sql: str) -> QueryResult:
         self.asked.append(sql)
@@ -108,12 +106,9 @@ def test_charted_report_counts_in_the_buckets_the_figures_give() -> None:
 
     asked = uow.queries.asked  # type: ignore[attr-defined]
     assert asked[0] is parameters
-    assert asked[1] == ("days", parameters.month_window(), (Shift(*SHIFT),))
-    assert asked[2][:2] == ("outage", "Heat")
-    assert asked[3:] == [
-        ("durations", Bins(1, 1, 2)),
-        ("sizes", Bins(1000.0, 20.0, 26)),
-    ]
+    assert asked[1] == ("bars", Bins(1, 1, 2), Bins(1000.0, 20.0, 26))
+    assert asked[2] == ("days", parameters.month_window(), (Shift(*SHIFT),))
+    assert asked[3][:2] == ("outage", "Heat") and len(asked) == 4
     assert charted.report.answers.avg_stream_duration_seconds == 2
     charts = charted.charts
     assert charts is not None
