@@ -1,8 +1,12 @@
-"""The report's charts as inline SVG: Vega-Lite specs (altair), drawn by vl-convert.
+"""The report's charts as inline SVG: Vega-Lite specs, drawn by vl-convert.
 
 vl-convert runs Vega itself, offline, and returns SVG with its text as text: the page
 needs no script to show a chart. Each chart is a handful of rows the database
 counted; nothing here grows with the number of streams.
+
+The specs are Vega-Lite's own JSON, written here as dictionaries: altair would
+build the same ones, but loading it costs half a second of every report. The
+tests check every spec against the Vega-Lite schema (with altair).
 
 Text is measured while drawing: the fonts are named so that the browser draws with
 the metrics vl-convert measured with (Liberation Sans has Arial's and Helvetica's
@@ -15,23 +19,22 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import altair as alt
 import vl_convert
 
 from strider_challenge.domain.answers import ReportParameters, month_name
-from strider_challenge.domain.charts import (
-    DayCount,
-    Histogram,
-    InProgress,
-)
+from strider_challenge.domain.charts import DayCount, Histogram, InProgress
 
+Spec = dict[str, Any]
+
+#: The Vega-Lite the specs are written for (vl-convert bundles it).
+VEGA_LITE = "v6.4"
 FONT = "Arial, Helvetica, 'Liberation Sans', sans-serif"
 WIDTH = 820
 HEIGHT = 240
 #: The page's colours: bars, the bars of the last week, a marked value, the outage.
 BLUE, ORANGE, RED, SHADE = "#4c78a8", "#f58518", "#d62728", "#f2b8b5"
 
-_CONFIG: dict[str, Any] = {
+CONFIG: Spec = {
     "font": FONT,
     "axis": {"labelFontSize": 12, "titleFontSize": 13, "titlePadding": 8},
     "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "top"},
@@ -39,67 +42,83 @@ _CONFIG: dict[str, Any] = {
 }
 
 
-def svg(chart: alt.TopLevelMixin, name: str) -> str:
+def svg(spec: Spec, name: str) -> str:
     """The chart drawn as SVG, its element ids made unique to `name` in the page.
 
     vl-convert may fetch no data from anywhere: every chart carries its values.
     """
-    spec = chart.to_dict()
-    drawn = vl_convert.vegalite_to_svg(spec, config=_CONFIG, allowed_base_urls=[])
+    drawn = vl_convert.vegalite_to_svg(
+        spec, vl_version=VEGA_LITE, config=CONFIG, allowed_base_urls=[]
+    )
     drawn = re.sub(r'\bid="([^"]+)"', rf'id="{name}-\1"', drawn)
     drawn = re.sub(r"url\(#([^)]+)\)", rf"url(#{name}-\1)", drawn)
     return drawn.replace("<svg ", f'<svg role="img" aria-label="{name}" ', 1)
 
 
-def _values(rows: list[dict[str, Any]]) -> alt.InlineData:
+def _values(rows: list[Spec]) -> Spec:
     """The chart's rows, carried in its spec."""
-    return alt.InlineData(values=rows)
+    return {"values": rows}
 
 
-def _count_axis(title: str) -> alt.Y:
-    return alt.Y("streams:Q", title=title, axis=alt.Axis(format=",d", tickMinStep=1))
+def _count(title: str, **axis: Any) -> Spec:
+    """A quantitative channel of whole counts."""
+    return {
+        "field": "streams",
+        "type": "quantitative",
+        "title": title,
+        "axis": {"format": ",d", "tickMinStep": 1, **axis},
+    }
 
 
-def books_chart(from_books: int, others: int, pct: Decimal | None) -> alt.TopLevelMixin:
+def books_chart(from_books: int, others: int, pct: Decimal | None) -> Spec:
     """Two bars: the streamed movies based on a book, and the others, with shares."""
     share = pct if pct is not None else Decimal(0)
+    kinds = ["based on a book", "not based on a book"]
     rows = [
+        {"kind": kinds[0], "movies": from_books, "label": f"{from_books:,} ({share}%)"},
         {
-            "kind": "based on a book",
-            "movies": from_books,
-            "label": f"{from_books:,} ({share}%)",
-        },
-        {
-            "kind": "not based on a book",
+            "kind": kinds[1],
             "movies": others,
             "label": f"{others:,} ({Decimal(100) - share:.2f}%)",
         },
     ]
-    base = alt.Chart(_values(rows)).encode(
-        y=alt.Y("kind:N", title=None, sort=None, axis=alt.Axis(labelFontSize=13)),
-        x=alt.X(
-            "movies:Q",
-            title="streamed movies (count)",
-            axis=alt.Axis(format=",d", tickMinStep=1, tickCount=10),
-        ),
-    )
-    bars = base.mark_bar(height=28).encode(
-        color=alt.Color(
-            "kind:N",
-            legend=None,
-            scale=alt.Scale(
-                domain=["based on a book", "not based on a book"],
-                range=[BLUE, "#bab0ac"],
-            ),
-        )
-    )
-    labels = base.mark_text(align="left", dx=6, fontSize=13).encode(text="label:N")
-    return alt.layer(bars, labels, width=WIDTH - 120, height=90)
+    encoding = {
+        "y": {
+            "field": "kind",
+            "type": "nominal",
+            "title": None,
+            "sort": None,
+            "axis": {"labelFontSize": 13},
+        },
+        "x": {
+            "field": "movies",
+            "type": "quantitative",
+            "title": "streamed movies (count)",
+            "axis": {"format": ",d", "tickMinStep": 1, "tickCount": 10},
+        },
+    }
+    colour = {
+        "field": "kind",
+        "type": "nominal",
+        "legend": None,
+        "scale": {"domain": kinds, "range": [BLUE, "#bab0ac"]},
+    }
+    return {
+        "width": WIDTH - 120,
+        "height": 90,
+        "data": _values(rows),
+        "encoding": encoding,
+        "layer": [
+            {"mark": {"type": "bar", "height": 28}, "encoding": {"color": colour}},
+            {
+                "mark": {"type": "text", "align": "left", "dx": 6, "fontSize": 13},
+                "encoding": {"text": {"field": "label", "type": "nominal"}},
+            },
+        ],
+    }
 
 
-def outage_chart(
-    parameters: ReportParameters, timeline: Sequence[InProgress]
-) -> alt.TopLevelMixin:
+def outage_chart(parameters: ReportParameters, timeline: Sequence[InProgress]) -> Spec:
     """Streams of the outage movie in progress over time, the outage shaded."""
     outage = parameters.outage_window()
     zone = parameters.zone
@@ -110,39 +129,69 @@ def outage_chart(
         {"at": _wall_clock(point.at, parameters), "streams": point.streams}
         for point in timeline
     ]
-    window = [
-        {
-            "start": _wall_clock(outage.start, parameters),
-            "end": _wall_clock(outage.end, parameters),
-            "label": "outage",
-        }
-    ]
-    x = alt.X(
-        "at:T",
-        title=f"time{where}, business time {parameters.zone_label}",
-        scale=alt.Scale(type="utc"),
-        axis=alt.Axis(format=pattern, labelAngle=0, labelOverlap=True, tickCount=10),
+    window = _values(
+        [
+            {
+                "start": _wall_clock(outage.start, parameters),
+                "end": _wall_clock(outage.end, parameters),
+                "label": "outage",
+            }
+        ]
     )
-    shade = (
-        alt.Chart(_values(window))
-        .mark_rect(color=SHADE, opacity=0.6)
-        .encode(x=alt.X("start:T", scale=alt.Scale(type="utc")), x2="end:T")
-    )
-    caption = (
-        alt.Chart(_values(window))
-        .mark_text(align="left", baseline="top", dx=4, dy=4, color=RED, fontSize=13)
-        .encode(x=alt.X("start:T", scale=alt.Scale(type="utc")), y=alt.value(0))
-        .encode(text="label:N")
-    )
-    line = (
-        alt.Chart(_values(rows))
-        .mark_line(color=BLUE, strokeWidth=2, interpolate="step-after")
-        .encode(
-            x=x,
-            y=_count_axis(f"streams of {parameters.outage_movie} in progress"),
-        )
-    )
-    return alt.layer(shade, caption, line, width=WIDTH, height=HEIGHT)
+    start = {"field": "start", "type": "temporal", "scale": {"type": "utc"}}
+    line = {
+        "data": _values(rows),
+        "mark": {
+            "type": "line",
+            "color": BLUE,
+            "strokeWidth": 2,
+            "interpolate": "step-after",
+        },
+        "encoding": {
+            "x": {
+                "field": "at",
+                "type": "temporal",
+                "title": f"time{where}, business time {parameters.zone_label}",
+                "scale": {"type": "utc"},
+                "axis": {
+                    "format": pattern,
+                    "labelAngle": 0,
+                    "labelOverlap": True,
+                    "tickCount": 10,
+                },
+            },
+            "y": _count(f"streams of {parameters.outage_movie} in progress"),
+        },
+    }
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "layer": [
+            {
+                "data": window,
+                "mark": {"type": "rect", "color": SHADE, "opacity": 0.6},
+                "encoding": {"x": start, "x2": {"field": "end"}},
+            },
+            {
+                "data": window,
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "baseline": "top",
+                    "dx": 4,
+                    "dy": 4,
+                    "color": RED,
+                    "fontSize": 13,
+                },
+                "encoding": {
+                    "x": start,
+                    "y": {"value": 0},
+                    "text": {"field": "label", "type": "nominal"},
+                },
+            },
+            line,
+        ],
+    }
 
 
 def _wall_clock(instant: datetime, parameters: ReportParameters) -> str:
@@ -151,71 +200,92 @@ def _wall_clock(instant: datetime, parameters: ReportParameters) -> str:
     return local.isoformat() + "Z"
 
 
-def histogram_chart(drawn: Histogram, measure: str, marker: str) -> alt.TopLevelMixin:
+def histogram_chart(drawn: Histogram, measure: str, marker: str) -> Spec:
     """Bars of a distribution, and one value (`marker`: mean, median) as a rule."""
     rows = [
         {"low": bar.low, "high": bar.high, "streams": bar.streams} for bar in drawn.bars
     ]
-    marked = [
-        {"at": drawn.marker, "label": f"{marker} {drawn.marker:,.2f} {drawn.unit}"}
-    ]
-    bars = (
-        alt.Chart(_values(rows))
-        .mark_bar(color=BLUE, stroke="white", strokeWidth=1)
-        .encode(
-            x=alt.X(
-                "low:Q",
-                title=f"{measure} ({drawn.unit})",
-                scale=alt.Scale(zero=False, nice=False),
-                axis=alt.Axis(labelOverlap=True),
-            ),
-            x2="high:Q",
-            y=_count_axis("streams"),
-            y2=alt.datum(0),
-        )
+    marked = _values(
+        [{"at": drawn.marker, "label": f"{marker} {drawn.marker:,.2f} {drawn.unit}"}]
     )
-    rule = (
-        alt.Chart(_values(marked)).mark_rule(color=RED, strokeWidth=2).encode(x="at:Q")
-    )
-    label = (
-        alt.Chart(_values(marked))
-        .mark_text(align="left", baseline="bottom", dx=4, dy=-4, color=RED, fontSize=13)
-        .encode(x="at:Q", y=alt.value(0), text="label:N")
-    )
-    return alt.layer(bars, rule, label, width=WIDTH, height=HEIGHT)
+    at = {"field": "at", "type": "quantitative"}
+    bars = {
+        "data": _values(rows),
+        "mark": {"type": "bar", "color": BLUE, "stroke": "white", "strokeWidth": 1},
+        "encoding": {
+            "x": {
+                "field": "low",
+                "type": "quantitative",
+                "title": f"{measure} ({drawn.unit})",
+                "scale": {"zero": False, "nice": False},
+                "axis": {"labelOverlap": True},
+            },
+            "x2": {"field": "high"},
+            "y": _count("streams"),
+            "y2": {"datum": 0},
+        },
+    }
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "layer": [
+            bars,
+            {
+                "data": marked,
+                "mark": {"type": "rule", "color": RED, "strokeWidth": 2},
+                "encoding": {"x": at},
+            },
+            {
+                "data": marked,
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "baseline": "bottom",
+                    "dx": 4,
+                    "dy": -4,
+                    "color": RED,
+                    "fontSize": 13,
+                },
+                "encoding": {
+                    "x": at,
+                    "y": {"value": 0},
+                    "text": {"field": "label", "type": "nominal"},
+                },
+            },
+        ],
+    }
 
 
-def days_chart(
-    parameters: ReportParameters, days: Sequence[DayCount]
-) -> alt.TopLevelMixin:
+def days_chart(parameters: ReportParameters, days: Sequence[DayCount]) -> Spec:
     """Streams started per day of the month, the last 7 days in another colour."""
+    when = ["earlier in the month", "last 7 days"]
     rows = [
         {
             "day": day.day.day,
             "streams": day.streams,
-            "when": "last 7 days" if day.last_week else "earlier in the month",
+            "when": when[1] if day.last_week else when[0],
         }
         for day in days
     ]
-    chart: alt.Chart = (
-        alt.Chart(_values(rows), width=WIDTH, height=HEIGHT)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "day:O",
-                title=f"day of {month_name(parameters.month)} "
+    return {
+        "width": WIDTH,
+        "height": HEIGHT,
+        "data": _values(rows),
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {
+                "field": "day",
+                "type": "ordinal",
+                "title": f"day of {month_name(parameters.month)} "
                 f"(business time {parameters.zone_label})",
-                axis=alt.Axis(labelAngle=0),
-            ),
-            y=_count_axis("streams started"),
-            color=alt.Color(
-                "when:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=["earlier in the month", "last 7 days"],
-                    range=[BLUE, ORANGE],
-                ),
-            ),
-        )
-    )
-    return chart
+                "axis": {"labelAngle": 0},
+            },
+            "y": _count("streams started"),
+            "color": {
+                "field": "when",
+                "type": "nominal",
+                "title": None,
+                "scale": {"domain": when, "range": [BLUE, ORANGE]},
+            },
+        },
+    }

@@ -6,6 +6,7 @@ from datetime import date
 
 import altair as alt
 import pytest
+import vl_convert
 
 from strider_challenge.domain import charts as shapes
 from strider_challenge.domain.answers import (
@@ -178,24 +179,39 @@ def test_without_a_catalog_movie_streamed_the_books_chart_is_a_sentence() -> Non
 
 
 def test_svg_ids_are_made_unique_to_their_chart() -> None:
-    gradient = alt.LinearGradient(
-        gradient="linear",
-        stops=[
-            alt.GradientStop(color="white", offset=0),
-            alt.GradientStop(color="blue", offset=1),
-        ],
-    )
-    chart = (
-        alt.Chart(alt.InlineData(values=[{"x": 1}]))
-        .mark_bar(color=gradient)
-        .encode(x="x:Q")
-    )
+    gradient = {
+        "gradient": "linear",
+        "stops": [{"color": "white", "offset": 0}, {"color": "blue", "offset": 1}],
+    }
+    spec = {
+        "data": {"values": [{"x": 1}]},
+        "mark": {"type": "bar", "color": gradient},
+        "encoding": {"x": {"field": "x", "type": "quantitative"}},
+    }
 
-    drawn = charts.svg(chart, "first")
+    drawn = charts.svg(spec, "first")
 
     ids = re.findall(r'\bid="([^"]+)"', drawn)
     assert ids and all(identifier.startswith("first-") for identifier in ids)
-    assert all(
-        ref.startswith("first-") for ref in re.findall(r"url\(#([^)]+)\)", drawn)
-    )
+    references = re.findall(r"url\(#([^)]+)\)", drawn)
+    assert references and all(ref.startswith("first-") for ref in references)
     assert drawn.startswith('<svg role="img" aria-label="first" ')
+
+
+def test_every_spec_is_valid_vega_lite() -> None:
+    parameters = ReportParameters.parse()
+    drawn = charted(parameters).charts
+    assert drawn is not None
+    layered = [
+        charts.books_chart(5, 2, None),
+        charts.outage_chart(parameters, drawn.outage),
+        charts.histogram_chart(drawn.durations, "stream duration", "mean"),
+        charts.histogram_chart(drawn.sizes, "stream size", "median"),
+    ]
+
+    for spec in layered:
+        alt.LayerChart.from_dict(spec, validate=True)
+    alt.Chart.from_dict(charts.days_chart(parameters, drawn.days), validate=True)
+    with pytest.raises(Exception, match="Failed validating"):  # jsonschema's error
+        alt.Chart.from_dict({**charts.days_chart(parameters, drawn.days), "mark": 1})
+    assert charts.VEGA_LITE.removeprefix("v") in vl_convert.get_vegalite_versions()
