@@ -177,9 +177,9 @@ def outage_chart(parameters: ReportParameters, timeline: Sequence[InProgress]) -
                 "mark": {
                     "type": "text",
                     "align": "left",
-                    "baseline": "top",
+                    "baseline": "bottom",
                     "dx": 4,
-                    "dy": 4,
+                    "dy": -4,
                     "color": RED,
                     "fontSize": 13,
                 },

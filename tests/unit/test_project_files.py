@@ -90,3 +90,12 @@ def test_ci_installs_the_browser_the_report_test_needs() -> None:
     assert "if ! command -v chromium" in ci
     assert "apt-get install -y -qq chromium" in ci
     assert ci.index("apt-get install") < ci.index("make test")
+
+
+def test_every_image_the_readme_shows_is_in_the_repository() -> None:
+    readme = (ROOT / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+
+    assert "docs/report.png" in images
+    for image in images:
+        assert (ROOT / image).read_bytes().startswith(b"\x89PNG"), image
