@@ -1,4 +1,4 @@
-"""The answers' SQL, per dialect, and ad-hoc SQL, on a read-only connection.
+"""The answers' and their charts' SQL, per dialect, and ad-hoc SQL, read-only.
 
 Every figure is computed set-based in the database and comes back exact: counts, the
 sum of the streams' durations in whole microseconds, the median as the float the
@@ -10,6 +10,10 @@ UTC text: whole seconds with `strftime('%s')` plus the microseconds digits, exac
 `julianday()` would round), the nationality test (`jsonb @>` vs `json_each`), and the
 median (`percentile_cont` vs the one or two middle rows, interpolated the way
 PostgreSQL does: `lo + 0.5 * (hi - lo)` in double precision).
+
+The charts' counts are a few rows each, in buckets the domain cut
+(`domain/charts.py`): streams per local day, per bar of durations and of sizes, and
+the outage movie's streams in progress at a few instants.
 """
 
 from abc import ABC, abstractmethod
