@@ -47,6 +47,7 @@ from strider_challenge.entrypoints.formats import (
     render_json,
     render_table,
 )
+from strider_challenge.entrypoints.html_report import render_page
 from strider_challenge.service_layer import answers
 from strider_challenge.service_layer.read_only import SqlAlchemyReadOnlyUnitOfWork
 
@@ -202,10 +203,6 @@ def report(
             err=True,
         )
     if output == "html":
-        # Imported here: the charting libraries take a third of a second to load,
-        # which no other command and no other format should pay.
-        from strider_challenge.entrypoints.html_report import render_page
-
         rendered = render_page(charted, questions(parameters))
     else:
         rendered = render_report(result, output)
