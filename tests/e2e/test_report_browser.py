@@ -7,6 +7,7 @@ must be there (`.ci/run` installs it); elsewhere the tests skip without it.
 """
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -55,14 +56,16 @@ TEXT = "document.body.innerText"
 
 
 @pytest.fixture
-def browser(tmp_path: Path) -> Browser:
+def browser(tmp_path: Path) -> Iterator[Browser]:
+    """A headless Chromium with a fresh profile, closed after the test."""
     executable = chromium()
     if executable is None:
         message = "chromium is not installed (apt-get install -y chromium)"
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(message)
         pytest.skip(message)
-    return Browser(executable, tmp_path / "profile")
+    with Browser(executable, tmp_path / "profile") as opened:
+        yield opened
 
 
 def page_of(database_url: str, path: Path) -> Path:
@@ -81,8 +84,7 @@ def test_the_sample_report_draws_every_chart_offline(
     page = page_of(sqlite_url, tmp_path / "report.html")
     screenshot = tmp_path / "report.png"
 
-    with browser:
-        seen = browser.open(page, CHARTS_SEEN, screenshot)
+    seen = browser.open(page, CHARTS_SEEN, screenshot)
 
     assert seen.requests == [page.resolve().as_uri()]
     assert seen.errors == []
@@ -109,8 +111,7 @@ def test_an_empty_report_says_there_is_nothing_to_chart(
 ) -> None:
     page = page_of(ready, tmp_path / "empty.html")
 
-    with browser:
-        seen = browser.open(page, TEXT, tmp_path / "empty.png")
+    seen = browser.open(page, TEXT, tmp_path / "empty.png")
 
     assert seen.errors == [] and seen.requests == [page.resolve().as_uri()]
     assert "The database has no streams: there is nothing to chart." in seen.found
