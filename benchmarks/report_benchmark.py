@@ -5,8 +5,11 @@ For each size (default 1,000,000 and 10,000,000 streams): write a small dump wit
 a stream CSV of that size with `write_streams` over the dump's movie titles and
 e-mails, so every join finds matches; load them into a fresh database with
 `scli init-db` and `scli load`; run `ANALYZE`; then time `scli report --format json`
-as a child process (start-up included), `--runs` times, and print the median, min and
-max. Targets on this machine: under 2 s at 1M, under 15 s at 10M.
+and `scli report --format html -o FILE` as child processes (start-up included),
+`--runs` times each, interleaved (run i times both formats, the first alternating,
+so machine noise hits both), and print the median, min and max of each and the
+ratio of the medians, html / json. Targets on this machine: json under 2 s at 1M
+and under 15 s at 10M; html at most 2x json.
 
 Run it from the repository root with the project's venv:
 
@@ -49,14 +52,22 @@ DUMP = {"movies": 500, "users": 50_000, "authors": 200, "books": 120, "reviews":
 SCLI = Path(sys.executable).with_name("scli")
 
 
+#: The formats timed, the baseline first: each format's extra `scli` arguments.
+FORMATS = {"json": ("--format", "json"), "html": ("--format", "html", "-o")}
+
+
 @dataclass
 class Result:
     """The timings of one size."""
 
     rows: int
     load_seconds: float | None
-    times: list[float]
+    times: dict[str, list[float]]
     answers: dict[str, object]
+
+    def median(self, output: str) -> float:
+        """The median seconds of one format."""
+        return statistics.median(self.times[output])
 
 
 def database_name(rows: int) -> str:
@@ -140,14 +151,30 @@ def _stream_count(url: str) -> int | None:
         engine.dispose()
 
 
-def time_report(url: str, runs: int) -> tuple[list[float], dict[str, object]]:
-    """Seconds of each `scli report --format json` run, and the answers it gave."""
-    times, answers = [], {}
-    for _ in range(runs):
-        started = time.perf_counter()
-        done = scli(url, "report", "--format", "json")
-        times.append(time.perf_counter() - started)
-        answers = json.loads(done.stdout)
+def time_report(
+    url: str, runs: int, work: Path
+) -> tuple[dict[str, list[float]], dict[str, object]]:
+    """Seconds of each run of each format, and the answers the JSON gave.
+
+    Run i times json then html when i is even, html then json when it is odd.
+    """
+    times: dict[str, list[float]] = {output: [] for output in FORMATS}
+    answers: dict[str, object] = {}
+    page = work / "report.html"
+    for run in range(runs):
+        order = list(FORMATS) if run % 2 == 0 else list(reversed(FORMATS))
+        for output in order:
+            args = (
+                [*FORMATS[output], str(page)] if output == "html" else FORMATS[output]
+            )
+            page.unlink(missing_ok=True)
+            started = time.perf_counter()
+            done = scli(url, "report", *args)
+            times[output].append(time.perf_counter() - started)
+            if output == "json":
+                answers = json.loads(done.stdout)
+            elif "<svg" not in page.read_text(encoding="utf-8"):
+                raise SystemExit(f"{page} has no chart: the html run drew nothing")
     return times, answers
 
 
@@ -175,7 +202,7 @@ def main() -> None:
     for rows in options.rows:
         print(f"{rows:,} streams:")
         url, load_seconds = prepare(server_url, options.work_dir, rows, options.reuse)
-        times, answers = time_report(url, options.runs)
+        times, answers = time_report(url, options.runs, options.work_dir)
         results.append(Result(rows, load_seconds, times, answers))
         print(f"  answers: {json.dumps(answers)}")
         if not options.keep:
@@ -185,13 +212,20 @@ def main() -> None:
                 connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
             admin.dispose()
     print()
-    print(f"{'rows':>12}  {'load s':>7}  {'median s':>8}  {'min s':>6}  {'max s':>6}")
+    print(
+        f"{'rows':>12}  {'format':>6}  {'load s':>7}  {'median s':>8}  {'min s':>6}"
+        f"  {'max s':>6}  {'html/json':>9}"
+    )
     for result in results:
         load = "-" if result.load_seconds is None else f"{result.load_seconds:.0f}"
-        print(
-            f"{result.rows:>12,}  {load:>7}  {statistics.median(result.times):>8.2f}"
-            f"  {min(result.times):>6.2f}  {max(result.times):>6.2f}"
-        )
+        ratio = result.median("html") / result.median("json")
+        for output, seconds in result.times.items():
+            shown = f"{ratio:.2f}" if output == "html" else "-"
+            print(
+                f"{result.rows:>12,}  {output:>6}  {load:>7}"
+                f"  {result.median(output):>8.2f}  {min(seconds):>6.2f}"
+                f"  {max(seconds):>6.2f}  {shown:>9}"
+            )
 
 
 if __name__ == "__main__":

@@ -182,6 +182,12 @@ class ReportFigures:
     total_stream_microseconds: int
     median_stream_size_mb: float | None
     half_movie_users: int
+    #: The spread of the streams' durations and sizes (0 without streams): the
+    #: charts cut their bars from it.
+    shortest_stream_microseconds: int = 0
+    longest_stream_microseconds: int = 0
+    smallest_stream_size_mb: float = 0.0
+    largest_stream_size_mb: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -206,6 +212,67 @@ class Answers:
 
 #: The report's keys, in order.
 ANSWER_KEYS = tuple(Answers.__dataclass_fields__)
+
+
+def definitions(parameters: ReportParameters) -> dict[str, str]:
+    """Each answer's definition in one sentence, with the parameters it was asked with.
+
+    With the defaults, these are the sentences of the README's table (`code` and
+    *emphasis* as Markdown writes them).
+    """
+    zone = parameters.zone
+
+    def local(instant: datetime, pattern: str = "%Y-%m-%d %H:%M") -> str:
+        return instant.astimezone(zone).strftime(pattern)
+
+    outage, month = parameters.outage_window(), parameters.month_window()
+    same_day = local(outage.start, "%Y-%m-%d") == local(outage.end, "%Y-%m-%d")
+    end = local(outage.end, "%H:%M") if same_day else local(outage.end)
+    start = local(outage.start, "%H:%M") if same_day else local(outage.start)
+    week = parameters.last_week_window()
+    return {
+        "pct_streamed_movies_based_on_books": (
+            "Among the distinct catalog movies with at least one stream, the "
+            "percentage (2 decimals) based on a book: a review links the movie to a "
+            "book."
+        ),
+        "users_affected_by_outage": (
+            "Distinct users (`stream.user_email`) with a stream of the outage movie "
+            f"in progress at any moment of the outage, {local(outage.start)} to "
+            f"{end}: the stream started at or before {end} and ended at or after "
+            f"{start} (both ends included)."
+        ),
+        "movies_from_nationality_authors_streamed_in_month": (
+            "Distinct catalog movies based on a book whose author has *any* "
+            f"nationality with the slug `{parameters.nationality}`, with at least one "
+            f"stream overlapping {_MONTHS[parameters.month.month - 1]}: it started "
+            f"before {local(month.end)} and ended after {local(month.start)}."
+        ),
+        "avg_stream_duration_seconds": (
+            "Mean of `end_at - start_at` over all streams, in seconds."
+        ),
+        "median_stream_size_gb": (
+            "Continuous (interpolated) median of the streams' `size_mb`, divided by "
+            "1000."
+        ),
+        "users_watched_half_movie_last_week": (
+            "Distinct users with a stream overlapping the month's last 7 days, "
+            f"[{local(week.start, '%m-%d %H:%M')}, {local(week.end, '%m-%d %H:%M')}), "
+            "whose whole duration is at least half the catalog movie's "
+            "`duration_mins`."
+        ),
+    }
+
+
+_MONTHS = (
+    "January February March April May June July August September October "
+    "November December"
+).split()
+
+
+def month_name(month: date) -> str:
+    """`December 2021`, whatever the machine's locale."""
+    return f"{_MONTHS[month.month - 1]} {month.year}"
 
 
 def round_half_up(value: Fraction, places: int) -> Decimal:

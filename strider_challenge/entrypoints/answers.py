@@ -46,6 +46,7 @@ from strider_challenge.entrypoints.formats import (
     render_json,
     render_table,
 )
+from strider_challenge.entrypoints.html_report import render_page
 from strider_challenge.service_layer import answers
 from strider_challenge.service_layer.read_only import SqlAlchemyReadOnlyUnitOfWork
 
@@ -56,6 +57,30 @@ Format = Annotated[
         parser=choice(FORMATS),
         metavar=metavar(FORMATS),
         help="How to print: an aligned table, CSV, or JSON.",
+    ),
+]
+#: `scli report` also draws its answers: one HTML page with the charts.
+REPORT_FORMATS = (*FORMATS, "html")
+ReportFormat = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        parser=choice(REPORT_FORMATS),
+        metavar=metavar(REPORT_FORMATS),
+        help="How to print: an aligned table, CSV, JSON, or one self-contained "
+        "HTML page with the answers and their charts (it loads nothing, runs no "
+        "script: it opens offline).",
+    ),
+]
+Output = Annotated[
+    Path | None,
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the report to FILE (replaced if it exists); - or no --output "
+        "prints it.",
+        show_default=False,
     ),
 ]
 
@@ -84,7 +109,8 @@ def _answer_errors() -> Iterator[None]:
 
 
 def report(
-    output: Format = "table",
+    output: ReportFormat = "table",
+    file: Output = None,
     month: Annotated[
         str,
         typer.Option(
@@ -135,7 +161,7 @@ def report(
     when it overlaps it: it began before the window ended and ended after the window
     began (the outage window includes both its ends). Exit codes: 0 answered (also
     on an empty database, whose answers are empty); 1 the database is missing,
-    has no tables, or failed; 2 usage error.
+    has no tables, or failed, or FILE cannot be written; 2 usage error.
     """
     try:
         parameters = ReportParameters.parse(
@@ -152,14 +178,33 @@ def report(
         uow = SqlAlchemyReadOnlyUnitOfWork(
             create_database_engine(database_url, create=False)
         )
-        result = answers.report(parameters=parameters, uow=uow)
+        if output == "html":
+            charted = answers.charted_report(parameters=parameters, uow=uow)
+            result = charted.report
+        else:
+            result = answers.report(parameters=parameters, uow=uow)
     if result.empty:
         typer.echo(
             "scli: the database has no streams, so every answer is empty: load the "
             "dumps with `scli load`",
             err=True,
         )
-    typer.echo(render_report(result, output))
+    if output == "html":
+        rendered = render_page(charted, questions(parameters))
+    else:
+        rendered = render_report(result, output)
+    _write(rendered, file)
+
+
+def _write(rendered: str, file: Path | None) -> None:
+    """Print the report, or write it to `file` (`-` prints)."""
+    if file is None or str(file) == "-":
+        typer.echo(rendered)
+        return
+    try:
+        file.write_text(rendered + "\n", encoding="utf-8")
+    except OSError as error:
+        raise fail(f"cannot write {file}: {error.strerror or error}") from None
 
 
 def render_report(result: Report, output: str) -> str:

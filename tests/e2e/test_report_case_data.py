@@ -34,13 +34,13 @@ def test_sqlite_postgres_and_the_sql_files_give_the_same_answers(
     outputs = {
         url: {
             output: scli(load_case_data(url, case_data), "report", "--format", output)
-            for output in ("json", "csv", "table")
+            for output in ("json", "csv", "table", "html")
         }
         for url in (sqlite_url, postgres_url)
     }
 
     on_sqlite, on_postgres = outputs[sqlite_url], outputs[postgres_url]
-    for output in ("json", "csv", "table"):
+    for output in ("json", "csv", "table", "html"):
         assert on_sqlite[output].exit_code == 0
         assert on_sqlite[output].stdout == on_postgres[output].stdout
     assert json.loads(on_sqlite["json"].stdout) == CASE_ANSWERS

@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-
 from tests.conftest import ROOT
 from tests.e2e.helpers import LOADS
 from tests.strict_yaml import load_file
@@ -211,3 +210,20 @@ def test_requirements_installs_again_only_when_its_inputs_change(
     assert "pip install" in first and "pip" not in again
     assert unchanged == installs
     assert len(calls.read_text().splitlines()) == 4
+
+
+def test_ci_installs_the_browser_the_report_test_needs() -> None:
+    ci = (ROOT / ".ci" / "run").read_text()
+
+    assert "if ! command -v chromium" in ci
+    assert "apt-get install -y -qq chromium" in ci
+    assert ci.index("apt-get install") < ci.index("make test")
+
+
+def test_every_image_the_readme_shows_is_in_the_repository() -> None:
+    readme = (ROOT / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+
+    assert "docs/report.png" in images
+    for image in images:
+        assert (ROOT / image).read_bytes().startswith(b"\x89PNG"), image
