@@ -11,7 +11,7 @@ import json
 import random
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,18 +25,24 @@ SENTINEL_TITLE = "end"
 MOVIE_HEADER = ("title", "duration_mins", "original_language", "size_mb")
 USER_HEADER = ("first_name", "last_name", "email")
 STREAM_HEADER = ("movie_title", "user_email", "size_mb", "start_at", "end_at")
+#: The first day of the sample dump's month (its timestamps are written at +0100).
+DUMP_FIRST_DAY = date(2021, 12, 1)
+#: The days of streams the sample dump spans.
+DUMP_DAYS = 30
 
 _MINUTE_MS = 60_000
 _DAY_MS = 86_400_000
 _HOUR_MS = 3_600_000
-#: Stream starts lie in the first 30 days of December; ends may reach December 31.
-_START_SPAN_MS = 30 * _DAY_MS
-_HALF_SPAN = _START_SPAN_MS // 2
-#: Multiplier coprime with `_HALF_SPAN`: `i -> i * step mod half` is a bijection.
+#: The sample's stream starts lie in the first 30 days of December; ends may reach
+#: December 31. Reviews are created and updated over the same span.
+_START_SPAN_MS = DUMP_DAYS * _DAY_MS
+#: A prime beyond any half span of days: `i -> i * step mod half` is a bijection.
 _STEP = 800_972_063
-#: Every `_XMAS_EVERY`-th stream is a Christmas-morning stream of `CHRISTMAS_TITLE`.
+#: While a span holds Christmas, every `_XMAS_EVERY`-th stream is a Christmas-morning
+#: stream of `CHRISTMAS_TITLE`, from 05:30 for six hours.
 _XMAS_EVERY = 50
-_XMAS_START_MS = 24 * _DAY_MS + 5 * _HOUR_MS + 30 * _MINUTE_MS
+_CHRISTMAS = date(2021, 12, 25)
+_XMAS_MORNING_MS = 5 * _HOUR_MS + 30 * _MINUTE_MS
 _XMAS_HALF = 6 * _HOUR_MS // 2
 _XMAS_STEP = 6_674_771
 _XMAS_MIN_MS = 15 * _MINUTE_MS
@@ -44,7 +50,7 @@ _XMAS_DUR_RANGE = 7 * _HOUR_MS - _XMAS_MIN_MS
 _MIN_DUR_MS = 13_000
 _DUR_RANGE = _DAY_MS - 1 - _MIN_DUR_MS
 #: General starts use odd milliseconds, Christmas ones even: keys cannot collide.
-MAX_STREAMS = min(_HALF_SPAN, _XMAS_HALF * _XMAS_EVERY)
+MAX_STREAMS = min(_START_SPAN_MS // 2, _XMAS_HALF * _XMAS_EVERY)
 _REVIEW_STEP = 1_601_944_109
 MAX_REVIEWS = _START_SPAN_MS
 
@@ -185,13 +191,14 @@ def slugify(label: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
 
 
-def _clock() -> tuple[list[str], list[str]]:
-    """Return timestamp pieces per minute of December 2021 and per millisecond."""
+def _clock(
+    first_day: date = DUMP_FIRST_DAY, days: int = 31
+) -> tuple[list[str], list[str]]:
+    """Return timestamp pieces per minute of `days` days and per millisecond."""
+    midnight = datetime(first_day.year, first_day.month, first_day.day)
     minutes = [
-        f"2021-12-{day:02d}T{hour:02d}:{minute:02d}:"
-        for day in range(1, 32)
-        for hour in range(24)
-        for minute in range(60)
+        (midnight + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:")
+        for minute in range(days * 24 * 60)
     ]
     millis = [f"{ms // 1000:02d}.{ms % 1000:03d}+0100" for ms in range(_MINUTE_MS)]
     return minutes, millis
@@ -337,33 +344,61 @@ def _csv_cell(value: str) -> str:
 
 
 def _stream_lines(
-    *, count: int, seed: int, movies: Sequence[str], emails: Sequence[str]
+    *,
+    count: int,
+    seed: int,
+    movies: Sequence[str],
+    emails: Sequence[str],
+    first_day: date,
+    days: int,
+    changed: float,
 ) -> Iterator[str]:
-    """Yield CSV lines of streams lazily; `start_at` is unique per row by design."""
+    """Yield CSV lines of streams lazily; `start_at` is unique per row by design.
+
+    Rows start at odd milliseconds spread over the span, except every 50th while the
+    span holds Christmas: that one starts at an even millisecond on Christmas morning.
+    """
     rng = random.Random(f"streams-{seed}")
     rand = rng.random
-    minutes, millis = _clock()
+    change = random.Random(f"changes-{seed}").random
+    minutes, millis = _clock(first_day, days + 1)
     cells = [_csv_cell(movie) for movie in movies]
     mails = [_csv_cell(email) for email in emails]
     n_movies, n_emails = len(cells), len(mails)
     xmas = _csv_cell(CHRISTMAS_TITLE if CHRISTMAS_TITLE in movies else movies[0])
-    shift = int(rand() * _HALF_SPAN)
+    half_span = days * _DAY_MS // 2
+    xmas_start = (_CHRISTMAS - first_day).days * _DAY_MS + _XMAS_MORNING_MS
+    christmas = 0 <= xmas_start < days * _DAY_MS
+    shift = int(rand() * half_span)
     xmas_shift = int(rand() * _XMAS_HALF)
     for index in range(count):
-        if index % _XMAS_EVERY:
-            start = 2 * ((index * _STEP + shift) % _HALF_SPAN) + 1
+        if not christmas or index % _XMAS_EVERY:
+            start = 2 * ((index * _STEP + shift) % half_span) + 1
             end = start + _MIN_DUR_MS + int(rand() * _DUR_RANGE)
             title = cells[int(rand() * n_movies)]
         else:
             slot = (index // _XMAS_EVERY * _XMAS_STEP + xmas_shift) % _XMAS_HALF
-            start = _XMAS_START_MS + 2 * slot
+            start = xmas_start + 2 * slot
             end = start + _XMAS_MIN_MS + int(rand() * _XMAS_DUR_RANGE)
             title = xmas
+        email = mails[int(rand() * n_emails)]
+        size = 0.1 + rand() * 3790.0
+        if changed and change() < changed:
+            size += 0.5
         yield (
-            f"{title},{mails[int(rand() * n_emails)]},{0.1 + rand() * 3790.0!r},"
+            f"{title},{email},{size!r},"
             f"{minutes[start // _MINUTE_MS]}{millis[start % _MINUTE_MS]},"
             f"{minutes[end // _MINUTE_MS]}{millis[end % _MINUTE_MS]}\n"
         )
+
+
+def max_streams(*, first_day: date = DUMP_FIRST_DAY, days: int = DUMP_DAYS) -> int:
+    """Return how many streams with unique start instants a span of days can hold."""
+    half_span = days * _DAY_MS // 2
+    xmas_start = (_CHRISTMAS - first_day).days * _DAY_MS + _XMAS_MORNING_MS
+    if 0 <= xmas_start < days * _DAY_MS:
+        return min(half_span, _XMAS_HALF * _XMAS_EVERY)
+    return half_span
 
 
 def write_streams(
@@ -373,14 +408,44 @@ def write_streams(
     seed: int = 2021,
     movies: Sequence[str],
     emails: Sequence[str],
+    first_day: date = DUMP_FIRST_DAY,
+    days: int = DUMP_DAYS,
+    changed: float = 0.0,
 ) -> int:
-    """Write `count` stream rows to a CSV, streaming, and return the count."""
-    if not 0 <= count <= MAX_STREAMS or not movies or not emails:
-        raise ValueError("need 0 <= count <= MAX_STREAMS and some movies and emails")
+    """Write `count` stream rows to a CSV, streaming, and return the count.
+
+    Args:
+        path: the CSV to write.
+        count: how many streams.
+        seed: the same seed and arguments give byte-identical files.
+        movies: the titles streams pick from.
+        emails: the viewers streams pick from.
+        first_day: the first day (at +0100) streams start on.
+        days: how many days, from `first_day`, streams start on.
+        changed: the fraction of rows whose `size_mb` differs (by 0.5) from the
+            file written with `changed=0`: the same keys, some values changed.
+
+    Returns:
+        The count.
+    """
+    if days < 1 or not 0.0 <= changed <= 1.0:
+        raise ValueError("need days >= 1 and 0 <= changed <= 1")
+    if not 0 <= count <= max_streams(first_day=first_day, days=days):
+        raise ValueError("need 0 <= count <= max_streams() for the span")
+    if not movies or not emails:
+        raise ValueError("need some movies and emails")
     handle, _ = _open_csv(path, STREAM_HEADER)
     with handle:
         handle.writelines(
-            _stream_lines(count=count, seed=seed, movies=movies, emails=emails)
+            _stream_lines(
+                count=count,
+                seed=seed,
+                movies=movies,
+                emails=emails,
+                first_day=first_day,
+                days=days,
+                changed=changed,
+            )
         )
     return count
 

@@ -5,7 +5,7 @@ import json
 import random
 import re
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ from strider_challenge.generator import (
     CHRISTMAS_TITLE,
     MAX_STREAMS,
     _unique,
+    max_streams,
     slugify,
     write_dump,
     write_streams,
@@ -344,3 +345,82 @@ def test_slugify() -> None:
     """Labels become lower-case, dash-separated slugs."""
     assert slugify("Singaporeans") == "singaporeans"
     assert slugify("Virgin Islanders (British)") == "virgin-islanders-british"
+
+
+def test_write_streams_of_one_night_start_on_that_day_only(tmp_path: Path) -> None:
+    """A one-day span puts every start on that day, unique, with no Christmas rows."""
+    path = tmp_path / "night.csv"
+    movies = ["Alpha", CHRISTMAS_TITLE]
+    write_streams(
+        path,
+        count=5_000,
+        movies=movies,
+        emails=["a@b.c"],
+        first_day=date(2022, 1, 1),
+        days=1,
+    )
+    rows = read_csv(path)
+    starts = [row["start_at"] for row in rows]
+    assert len(set(starts)) == len(rows) == 5_000
+    assert all(start.startswith("2022-01-01T") for start in starts)
+    assert all(start[23:28] == "+0100" for start in starts)
+    assert max(row["end_at"] for row in rows) < "2022-01-03"
+
+
+def test_write_streams_keeps_christmas_when_the_span_holds_it(tmp_path: Path) -> None:
+    """A span that holds Christmas Day gives its every 50th stream to Christmas morning."""
+    path = tmp_path / "xmas.csv"
+    write_streams(
+        path,
+        count=101,
+        movies=["Only"],
+        emails=["x@y.z"],
+        first_day=date(2021, 12, 24),
+        days=2,
+    )
+    rows = read_csv(path)
+    assert all(rows[i]["start_at"].startswith("2021-12-25T") for i in (0, 50, 100))
+    assert max_streams() == MAX_STREAMS < max_streams(first_day=date(2021, 12, 26))
+
+
+def test_write_streams_changed_copy_keeps_keys_and_moves_some_sizes(
+    tmp_path: Path,
+) -> None:
+    """`changed` alters that fraction of sizes, by 0.5, and nothing else."""
+    kwargs: dict[str, Any] = {
+        "count": 10_000,
+        "movies": ["A", "B"],
+        "emails": ["a@b.c"],
+    }
+    write_streams(tmp_path / "same.csv", **kwargs)
+    write_streams(tmp_path / "changed.csv", changed=0.1, **kwargs)
+    same, changed = read_csv(tmp_path / "same.csv"), read_csv(tmp_path / "changed.csv")
+    moved = 0
+    for before, after in zip(same, changed, strict=True):
+        assert {k: v for k, v in before.items() if k != "size_mb"} == {
+            k: v for k, v in after.items() if k != "size_mb"
+        }
+        if before["size_mb"] != after["size_mb"]:
+            assert float(after["size_mb"]) - float(before["size_mb"]) == pytest.approx(
+                0.5
+            )
+            moved += 1
+    assert 800 < moved < 1_200
+
+
+@pytest.mark.parametrize(
+    "span",
+    [
+        {"days": 0},
+        {"changed": -0.1},
+        {"changed": 1.5},
+        {"count": 43_200_001, "first_day": date(2022, 1, 1), "days": 1},
+    ],
+)
+def test_write_streams_rejects_bad_spans(tmp_path: Path, span: dict[str, Any]) -> None:
+    """A span without days, a fraction outside 0..1 or too many starts raise first."""
+    path = tmp_path / "streams.csv"
+    arguments: dict[str, Any] = {"count": 1, "movies": ["A"], "emails": ["e"], **span}
+    with pytest.raises(ValueError):
+        write_streams(path, **arguments)
+    assert not path.exists()
