@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 
 if TYPE_CHECKING:  # alembic is imported where used: every command would pay for it
     from alembic.config import Config
@@ -24,22 +24,25 @@ def _config(connection: Connection) -> "Config":
 
 
 def head_revision() -> str:
-    """The newest revision the code knows."""
-    from alembic.script import ScriptDirectory
+    """The newest revision the code knows.
 
-    head = ScriptDirectory.from_config(_config(None)).get_current_head()  # type: ignore
-    assert head is not None
-    return head
+    Revisions are numbered, each after the one before (`0007_...` follows `0006`),
+    so the head is the highest number: read from the file names, not from alembic,
+    whose import every load and read-only command would otherwise pay for (about
+    35 MB of memory).
+    """
+    versions = (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")
+    return max(path.name[:4] for path in versions)
 
 
 def current_revision(connection: Connection) -> str | None:
     """The revision the database is at: None when it has no tables of ours."""
-    from alembic.runtime.migration import MigrationContext
-
-    revision = MigrationContext.configure(connection).get_current_revision()
-    if revision is not None:
-        return revision
     tables = set(inspect(connection).get_table_names())
+    if "alembic_version" in tables:
+        stamped = connection.execute(text("SELECT version_num FROM alembic_version"))
+        revision = stamped.scalar()
+        if revision is not None:
+            return str(revision)
     return next((rev for table, rev in UNVERSIONED if table in tables), None)
 
 

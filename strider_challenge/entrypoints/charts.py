@@ -19,8 +19,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import vl_convert
-
 from strider_challenge.domain.answers import ReportParameters, month_name
 from strider_challenge.domain.charts import DayCount, Histogram, InProgress
 
@@ -45,8 +43,11 @@ CONFIG: Spec = {
 def svg(spec: Spec, name: str) -> str:
     """The chart drawn as SVG, its element ids made unique to `name` in the page.
 
-    vl-convert may fetch no data from anywhere: every chart carries its values.
+    vl-convert may fetch no data from anywhere: every chart carries its values. It
+    is imported here, not with the module: every other command would pay for it.
     """
+    import vl_convert
+
     drawn = vl_convert.vegalite_to_svg(
         spec, vl_version=VEGA_LITE, config=CONFIG, allowed_base_urls=[]
     )

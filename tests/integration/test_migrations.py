@@ -91,6 +91,20 @@ def scalar(engine: Engine, sql: str) -> Any:
         return connection.execute(sa.text(sql)).scalar_one()
 
 
+def test_the_head_read_from_file_names_is_alembics_head_of_a_numbered_chain() -> None:
+    """Every revision is numbered after the one it revises, so the names give the head."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(schema._config(None))  # type: ignore[arg-type]
+    assert scripts.get_current_head() == schema.head_revision()
+    for script in scripts.walk_revisions():
+        previous = script.down_revision
+        expected = (
+            None if script.revision == "0001" else f"{int(script.revision) - 1:04d}"
+        )
+        assert previous == expected, script.path
+
+
 def test_a_new_database_is_created_at_the_newest_revision(engine: Engine) -> None:
     assert services.schema_status(uow=SqlAlchemyUnitOfWork(engine)) == (
         None,
