@@ -1,21 +1,18 @@
 r"""Benchmark `scli load` of streams against the databases' own bulk loaders.
 
-Measures, on a generated stream CSV (default 1,000,000 rows):
-
-* PostgreSQL fresh load: `scli load` vs `psql \copy` into an identically keyed table;
-* PostgreSQL replay of the same dump (same `--as-of`: nothing to write), and the
-  next night's identical dump in `--mode full` (every row seen again: `last_seen_at`
-  moves), each vs the same `\copy` baseline;
-* SQLite fresh load: `scli load` vs the `sqlite3` shell's `.import` into a keyed
-  table, with the pragmas scli uses (WAL, synchronous=NORMAL);
-* the peak RSS of every `scli load`, plus one PostgreSQL fresh load of a larger file
-  (default 5,000,000 rows) to show memory does not grow with the file.
+The measurements are the list `SCENARIOS`: each starts from a database STATE (an
+empty one, or one already holding 1x, 5x or 10x `--rows` streams), runs one command
+(`scli load`, `psql \copy` or `sqlite3 .import`) on one FILE, and may name the
+baseline its time is divided by and the target that ratio must meet. The project's
+generator writes every file; states are built once (untimed) as template databases,
+and every timed run starts from a fresh copy of its state (`CREATE DATABASE ...
+TEMPLATE`), so runs are independent and can be interleaved: run i times every
+scenario once, in list order, before run i+1 starts.
 
 Every timed step is a whole child process (start-up included), timed with a
-monotonic clock and reaped with `os.wait4` to read its peak RSS. Runs are interleaved
-(baseline, then ours, run after run) so machine noise hits both alike, and each run
-starts from a fresh database. After every step the table's row count must equal the
-file's, otherwise the benchmark fails. Run `--help` for the options.
+monotonic clock and reaped with `os.wait4` for its peak RSS. After every step the
+table's row count must be what the scenario expects, or the benchmark fails: a load
+that loads nothing cannot look fast. Run `--help` for the options.
 """
 
 from __future__ import annotations
@@ -25,7 +22,6 @@ import json
 import os
 import platform
 import resource
-import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -33,21 +29,23 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from strider_challenge.generator import write_streams
+from strider_challenge.generator import DUMP_DAYS, DUMP_FIRST_DAY, write_streams
 
-#: Database the benchmark drops and recreates on the PostgreSQL server for every run.
-BENCH_DATABASE = "scli_load_bench"
+#: The database every timed PostgreSQL run uses, recreated from its state each time.
+BENCH_DATABASE = "scli_bench"
+#: Prefix of the template databases that hold the states.
+STATE_PREFIX = "scli_bench_state_"
 #: Column order of the generated stream CSV (its header line).
 CSV_COLUMNS = "movie_title,user_email,size_mb,start_at,end_at"
-#: Baseline PostgreSQL table: the five data columns and primary key of `stream`.
-#: Spelt out rather than `LIKE stream` so the baseline stays fixed when scli adds
-#: bookkeeping columns or indexes to its table (those are part of scli's cost).
+#: Baseline PostgreSQL table: the five data columns and primary key of `stream`,
+#: spelt out so the baseline stays fixed when scli adds columns, indexes or
+#: partitions to its own table (those are part of scli's cost).
 PG_BASELINE_DDL = (
     "CREATE TABLE baseline_stream (user_email VARCHAR NOT NULL, "
     "movie_title VARCHAR NOT NULL, start_at TIMESTAMP WITH TIME ZONE NOT NULL, "
@@ -61,39 +59,151 @@ SQLITE_BASELINE_DDL = (
     "start_at DATETIME NOT NULL, end_at DATETIME NOT NULL, "
     "PRIMARY KEY (user_email, movie_title, start_at));"
 )
-#: Scenario names, in the order the table shows them.
-PG_FRESH = "postgres fresh (scli load)"
-PG_COPY = "postgres \\copy keyed table"
-PG_RELOAD = "postgres replay unchanged"
-PG_FULL = "postgres full reload, next day"
-PG_APPEND = "postgres append, next day"
-#: The effective times of the loads: the fresh load and its replay, then the next dump.
+#: The effective times: the dump's own load, the next night's, the night's streams.
 AS_OF = "2021-12-31T02:00:00+01:00"
-NEXT_DAY = "2022-01-01T02:00:00+01:00"
-DAY_AFTER = "2022-01-02T02:00:00+01:00"
-
-#: The viewers of the other file's streams: none of its keys is in the first file.
-OTHER_VIEWERS = "example.net"
-SQLITE_FRESH = "sqlite fresh (scli load)"
-SQLITE_IMPORT = "sqlite .import keyed table"
-PG_RSS = "postgres fresh, RSS check"
-ORDER = (
-    PG_FRESH,
-    PG_COPY,
-    PG_RELOAD,
-    PG_FULL,
-    PG_APPEND,
-    SQLITE_FRESH,
-    SQLITE_IMPORT,
-    PG_RSS,
-)
+NEXT_NIGHT = "2022-01-01T02:00:00+01:00"
+NIGHT_AS_OF = "2022-01-02T02:00:00+01:00"
+#: The day a night's new streams start on: no state holds a stream of that day.
+NIGHT_DAY = date(2022, 1, 1)
 #: Word pools for the generator: any strings do, only their counts matter.
-MOVIE_COUNT = 500
+MOVIES = [f"Benchmark Movie {index:03d}" for index in range(500)]
 EMAIL_COUNT = 50_000
+#: What one night of 8 GB of stream CSV holds, for the extrapolation.
+NIGHT_OF_8_GB = 66_000_000
+
+
+@dataclass(frozen=True)
+class File:
+    """A generated stream CSV: `scale` x `--rows` rows written with these arguments."""
+
+    scale: int
+    seed: int = 2021
+    viewers: str = "example.com"
+    night: bool = False
+    changed: float = 0.0
+
+
+#: Every file a scenario or state reads. The dump and its changed copy share keys; the
+#: held files share none with `night` (another day) or `same_days` (other viewers).
+FILES = {
+    "dump": File(1),
+    "changed": File(1, changed=0.10),
+    "held_5x": File(5, seed=5),
+    "held_10x": File(10, seed=10),
+    "night": File(1, seed=2022, night=True),
+    "same_days": File(1, seed=2023, viewers="example.net"),
+}
+
+
+@dataclass(frozen=True)
+class State:
+    """A database to start from: scli's tables or the baseline table, maybe filled."""
+
+    database: str
+    tables: str  # "scli" or "baseline"
+    file: str | None = None
+
+
+STATES = {
+    "pg_empty": State("postgres", "scli"),
+    "pg_1x": State("postgres", "scli", "dump"),
+    "pg_5x": State("postgres", "scli", "held_5x"),
+    "pg_10x": State("postgres", "scli", "held_10x"),
+    "pg_copy_empty": State("postgres", "baseline"),
+    "pg_copy_5x": State("postgres", "baseline", "held_5x"),
+    "sqlite_empty": State("sqlite", "scli"),
+    "sqlite_copy_empty": State("sqlite", "baseline"),
+}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One timed command from one state, and what its time is compared with."""
+
+    name: str
+    state: str
+    file: str
+    options: tuple[str, ...] = ()
+    baseline: str | None = None
+    target: float | None = None
+    new_rows: bool = True  # the file's rows are all new to the state
+
+
+SCENARIOS = (
+    Scenario(r"pg \copy, empty keyed table", "pg_copy_empty", "dump"),
+    Scenario(
+        "pg fresh load",
+        "pg_empty",
+        "dump",
+        ("--as-of", AS_OF),
+        r"pg \copy, empty keyed table",
+        1.0,
+    ),
+    Scenario(
+        "pg same file again, same as-of",
+        "pg_1x",
+        "dump",
+        ("--force", "--as-of", AS_OF),
+        r"pg \copy, empty keyed table",
+        0.5,
+        new_rows=False,
+    ),
+    Scenario(
+        "pg next night, identical full",
+        "pg_1x",
+        "dump",
+        ("--force", "--mode", "full", "--as-of", NEXT_NIGHT),
+        r"pg \copy, empty keyed table",
+        1.0,
+        new_rows=False,
+    ),
+    Scenario(
+        "pg full dump, 10% changed",
+        "pg_1x",
+        "changed",
+        ("--mode", "full", "--as-of", NEXT_NIGHT),
+        r"pg \copy, empty keyed table",
+        1.5,
+        new_rows=False,
+    ),
+    Scenario(r"pg \copy night into 5x", "pg_copy_5x", "night"),
+    Scenario(
+        "pg night into 5x (new day)",
+        "pg_5x",
+        "night",
+        ("--as-of", NIGHT_AS_OF),
+        r"pg \copy night into 5x",
+        1.0,
+    ),
+    Scenario(r"pg \copy same days into 5x", "pg_copy_5x", "same_days"),
+    Scenario(
+        "pg same days into 5x",
+        "pg_5x",
+        "same_days",
+        ("--as-of", NIGHT_AS_OF),
+        r"pg \copy same days into 5x",
+        1.5,
+    ),
+    Scenario("pg night into 1x", "pg_1x", "night", ("--as-of", NIGHT_AS_OF)),
+    Scenario("pg night into 10x", "pg_10x", "night", ("--as-of", NIGHT_AS_OF)),
+    Scenario("sqlite .import, empty keyed table", "sqlite_copy_empty", "dump"),
+    Scenario(
+        "sqlite fresh load",
+        "sqlite_empty",
+        "dump",
+        (),
+        "sqlite .import, empty keyed table",
+        1.0,
+    ),
+)
+#: The nightly append at growing sizes held: its cost must not grow with the table.
+FLAT_SERIES = ("pg night into 1x", "pg night into 5x (new day)", "pg night into 10x")
+#: Peak RSS limit of every `scli load`, and how much it may grow from 1x to 5x rows.
+RSS_LIMIT_MB, RSS_GROWTH = 150.0, 0.15
 
 
 class BenchmarkError(RuntimeError):
-    """A step failed or loaded the wrong number of rows: the numbers would lie."""
+    """A step failed or left the wrong number of rows: the numbers would lie."""
 
 
 @dataclass
@@ -105,136 +215,29 @@ class Sample:
 
 
 @dataclass
-class Scenario:
-    """Every run of one measurement, and the baseline it is compared with."""
+class Results:
+    """The samples of every scenario, and of the scli loads that built the states."""
 
-    name: str
-    rows: int
-    samples: list[Sample] = field(default_factory=list)
-    baseline: str | None = None
-    show_rss: bool = True
+    samples: dict[str, list[Sample]] = field(default_factory=dict)
+    builds: dict[str, Sample] = field(default_factory=dict)
 
-    @property
-    def times(self) -> list[float]:
-        """Return the wall-clock seconds of every run."""
-        return [sample.seconds for sample in self.samples]
-
-    @property
-    def median(self) -> float:
-        """Return the median wall-clock seconds."""
-        return statistics.median(self.times)
-
-    @property
-    def peak_rss_mb(self) -> float:
-        """Return the highest peak RSS of any run, in MiB."""
-        return max(sample.max_rss_mb for sample in self.samples)
+    def median(self, name: str) -> float:
+        """Return the median seconds of a scenario."""
+        return statistics.median(sample.seconds for sample in self.samples[name])
 
 
-@dataclass(frozen=True)
-class Postgres:
-    """How to reach the PostgreSQL server, taken from `--pg-url`."""
-
-    host: str
-    port: int
-    user: str
-    password: str | None
-    maintenance_db: str
-    url: str
-
-    @classmethod
-    def from_url(cls, url: str) -> Postgres:
-        """Parse a `postgresql://user[:password]@host[:port]/database` URL.
-
-        Args:
-            url: the server's URL; its database is used to drop and create the
-                benchmark database.
-
-        Returns:
-            The connection settings.
-        """
-        parts = urlsplit(url)
-        if parts.scheme.split("+")[0] not in ("postgresql", "postgres"):
-            raise BenchmarkError(f"--pg-url must be a postgresql:// URL, not {url!r}")
-        return cls(
-            host=parts.hostname or "127.0.0.1",
-            port=parts.port or 5432,
-            user=unquote(parts.username or "postgres"),
-            password=unquote(parts.password) if parts.password else None,
-            maintenance_db=unquote(parts.path.lstrip("/")) or "postgres",
-            url=url,
-        )
-
-    def bench_url(self) -> str:
-        """Return the URL of the benchmark database, for `scli`'s DATABASE_URL."""
-        parts = urlsplit(self.url)
-        return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
-
-    def env(self) -> dict[str, str]:
-        """Return the environment for `psql` (the password, if the URL has one)."""
-        env = dict(os.environ)
-        if self.password is not None:
-            env["PGPASSWORD"] = self.password
-        return env
-
-    def psql_args(self, database: str, command: str) -> list[str]:
-        """Return a `psql` command line that runs one command and stops on error.
-
-        Args:
-            database: the database to connect to.
-            command: one SQL statement or one backslash command.
-
-        Returns:
-            The arguments, `psql` first.
-        """
-        return [
-            "psql",
-            "-X",
-            "-q",
-            "-At",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            self.host,
-            "-p",
-            str(self.port),
-            "-U",
-            self.user,
-            "-d",
-            database,
-            "-c",
-            command,
-        ]
-
-    def run(self, database: str, command: str) -> str:
-        """Run one untimed command with `psql` and return its output.
-
-        Args:
-            database: the database to connect to.
-            command: one SQL statement or one backslash command.
-
-        Returns:
-            What psql printed, stripped.
-        """
-        return run_checked(self.psql_args(database, command), env=self.env())
+# Child processes -------------------------------------------------------------
 
 
 def run_checked(args: Sequence[str], env: Mapping[str, str] | None = None) -> str:
-    """Run an untimed helper command; raise with its output if it fails.
-
-    Args:
-        args: the command line.
-        env: the environment, or None to inherit ours.
-
-    Returns:
-        Its standard output, stripped.
-    """
+    """Run an untimed helper command; raise with its output if it fails."""
     done = subprocess.run(
         list(args), env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
         raise BenchmarkError(
-            f"{' '.join(args[:1])} failed ({done.returncode}): "
-            f"{(done.stderr or done.stdout).strip()}"
+            f"{' '.join(args[:3])} failed ({done.returncode}): "
+            f"{(done.stderr or done.stdout).strip()[-2000:]}"
         )
     return done.stdout.strip()
 
@@ -248,17 +251,8 @@ def timed(
 ) -> Sample:
     """Run one measured child process; return its wall time and peak RSS.
 
-    The clock covers the whole process, start-up included. Output goes to files, not
-    pipes, so a chatty child can never block before it is reaped by `os.wait4`.
-
-    Args:
-        args: the command line.
-        log_dir: where the child's stdout and stderr are kept.
-        env: the environment, or None to inherit ours.
-        stdin: text fed to the child's standard input, if any.
-
-    Returns:
-        The sample.
+    Output goes to files, not pipes, so a chatty child never blocks before
+    `os.wait4` reaps it.
     """
     out_path, err_path = log_dir / "last.stdout", log_dir / "last.stderr"
     in_file: IO[bytes] | None = None
@@ -277,604 +271,492 @@ def timed(
         )
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
     if in_file is not None:
         in_file.close()
-    if process.returncode != 0:
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
         output = (err_path.read_text() + out_path.read_text()).strip()
-        raise BenchmarkError(
-            f"{' '.join(args)} failed ({process.returncode}): {output[-2000:]}"
-        )
-    # Linux reports ru_maxrss in KiB.
-    return Sample(seconds=seconds, max_rss_mb=usage.ru_maxrss / 1024)
+        raise BenchmarkError(f"{' '.join(args)} failed ({code}): {output[-2000:]}")
+    return Sample(seconds=seconds, max_rss_mb=usage.ru_maxrss / 1024)  # KiB on Linux
 
 
-def count_csv_rows(path: Path) -> int:
-    """Return the data rows of a CSV without embedded newlines (lines - header).
-
-    Args:
-        path: the CSV file.
-
-    Returns:
-        The number of records after the header line.
-    """
-    lines = 0
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            lines += chunk.count(b"\n")
-    return max(lines - 1, 0)
+# The files -------------------------------------------------------------------
 
 
-def stream_file(work_dir: Path, rows: int, viewers: str = "example.com") -> Path:
-    """Return a stream CSV of `rows` rows, generating it unless it already exists.
-
-    Args:
-        work_dir: where generated files are kept between runs of the script.
-        rows: how many streams the file must hold.
-        viewers: the domain of the viewers' e-mail addresses.
-
-    Returns:
-        The path of the file.
-    """
-    suffix = "" if viewers == "example.com" else f"_{viewers}"
-    path = work_dir / f"streams_{rows}{suffix}.csv"
-    if path.exists() and count_csv_rows(path) == rows:
-        print(f"reusing {path}", flush=True)
-        return path
-    print(f"generating {path} ...", flush=True)
-    start = time.perf_counter()
-    partial = path.with_suffix(".csv.partial")
-    # In a child: a child's ru_maxrss starts at its parent's peak RSS (Linux carries
-    # the high-water mark across fork and exec), so this process must stay small.
-    run_checked(
-        [sys.executable, __file__, "--generate", str(partial), str(rows), viewers]
+def generate(path: Path, file: File, rows: int) -> None:
+    """Write one file with the project's generator (in a child: see `file_path`)."""
+    write_streams(
+        path,
+        count=file.scale * rows,
+        seed=file.seed,
+        movies=MOVIES,
+        emails=[f"viewer{index:05d}@{file.viewers}" for index in range(EMAIL_COUNT)],
+        changed=file.changed,
+        first_day=NIGHT_DAY if file.night else DUMP_FIRST_DAY,
+        days=1 if file.night else DUMP_DAYS,
     )
+
+
+def file_path(work_dir: Path, name: str, rows: int) -> Path:
+    """Return the CSV of a file, generating it unless a complete one is there."""
+    path = work_dir / f"{name}_{rows}.csv"
+    if path.exists():
+        return path
+    print(f"generating {path.name} ...", flush=True)
+    partial = path.with_suffix(".partial")
+    # In a child: Linux carries a parent's peak RSS into the children it starts, so
+    # this script must stay small for the children's ru_maxrss to mean anything.
+    run_checked([sys.executable, __file__, "--generate", name, str(rows), str(partial)])
     partial.replace(path)
-    print(f"generated in {time.perf_counter() - start:.1f} s", flush=True)
     return path
 
 
-def generate(path: Path, rows: int, viewers: str) -> None:
-    """Write a stream CSV with the project's generator (run in a child process).
-
-    Args:
-        path: where to write it.
-        rows: how many streams.
-        viewers: the domain of the viewers' e-mail addresses.
-    """
-    write_streams(
-        path,
-        count=rows,
-        movies=[f"Benchmark Movie {index:03d}" for index in range(MOVIE_COUNT)],
-        emails=[f"viewer{index:05d}@{viewers}" for index in range(EMAIL_COUNT)],
-    )
+def changed_rows(first: Path, second: Path) -> int:
+    """Return how many lines two files of the same keys differ in."""
+    with first.open("rb") as one, second.open("rb") as other:
+        return sum(a != b for a, b in zip(one, other, strict=True))
 
 
-def own_peak_rss_mb() -> float:
-    """Return this script's peak RSS in MiB: the floor of every child's reading."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# The databases ---------------------------------------------------------------
 
 
-def expect_rows(where: str, found: int, expected: int) -> None:
-    """Fail loudly unless a table holds exactly the file's rows.
+@dataclass
+class Postgres:
+    """The PostgreSQL server, from `--pg-url`, run through `psql`."""
 
-    Args:
-        where: what was counted, for the message.
-        found: rows in the table.
-        expected: rows in the file.
-    """
-    if found != expected:
-        raise BenchmarkError(
-            f"{where} holds {found} rows but the file has {expected}: "
-            "this run did not load the file, its time means nothing"
-        )
+    url: str
+
+    def __post_init__(self) -> None:
+        """Check the URL names a PostgreSQL server."""
+        parts = urlsplit(self.url)
+        if parts.scheme.split("+")[0] not in ("postgresql", "postgres"):
+            raise BenchmarkError(f"--pg-url must be a postgresql:// URL: {self.url!r}")
+        self.parts = parts
+
+    def database_url(self, database: str) -> str:
+        """Return the URL of one database on the server, for scli (psycopg2)."""
+        scheme = "postgresql+psycopg2"
+        return urlunsplit(self.parts._replace(scheme=scheme, path=f"/{database}"))
+
+    def psql(self, database: str, command: str) -> list[str]:
+        """Return a `psql` command line that runs one command, stopping on error."""
+        parts = self.parts
+        return [
+            "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
+            "-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432),
+            "-U", unquote(parts.username or "postgres"), "-d", database, "-c", command,
+        ]  # fmt: skip
+
+    def env(self) -> dict[str, str]:
+        """Return the environment for `psql`, with the URL's password if it has one."""
+        password = self.parts.password
+        return {**os.environ, **({"PGPASSWORD": unquote(password)} if password else {})}
+
+    def run(self, database: str, command: str) -> str:
+        """Run one untimed command and return what it printed."""
+        return run_checked(self.psql(database, command), env=self.env())
+
+    def admin(self, command: str) -> str:
+        """Run one command on the server's maintenance database (from the URL)."""
+        return self.run(unquote(self.parts.path.lstrip("/")) or "postgres", command)
+
+    def recreate(self, database: str, template: str | None = None) -> None:
+        """Drop a database and create it again, empty or as a copy of a template."""
+        self.admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        copy = f" TEMPLATE {template} STRATEGY FILE_COPY" if template else ""
+        self.admin(f"CREATE DATABASE {database}{copy}")
+
+    def count(self, database: str, table: str) -> int:
+        """Return the rows of a table."""
+        return int(self.run(database, f"SELECT count(*) FROM {table}"))
 
 
 class Bench:
-    """Runs the measurements; holds the tools' paths and the collected scenarios."""
+    """Builds the states, runs the scenarios and keeps their samples."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        """Check the tools are there and learn what `scli load` accepts.
-
-        Args:
-            args: the parsed command line.
-        """
+        """Find the tools; nothing is built yet."""
+        self.rows: int = args.rows
         self.work_dir: Path = args.work_dir.resolve()
-        self.work_dir.mkdir(parents=True, exist_ok=True)
         self.log_dir = self.work_dir / "logs"
-        self.log_dir.mkdir(exist_ok=True)
-        self.scli = find_scli()
-        self.pg = Postgres.from_url(args.pg_url)
-        help_text = run_checked([self.scli, "load", "--help"])
-        self.force = ["--force"] if "--force" in help_text else []
-        self.scenarios: dict[str, Scenario] = {}
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.scli = str(Path(sys.executable).with_name("scli"))
+        if not Path(self.scli).exists():
+            raise BenchmarkError(
+                "no scli beside this python: run it with .venv/bin/python"
+            )
+        self.pg = Postgres(args.pg_url)
+        self.results = Results()
+        self.paths: dict[str, Path] = {}
+        self.held: dict[str, int] = {}
 
-    def scenario(self, name: str, rows: int, **extra: Any) -> Scenario:
-        """Return the scenario called `name`, creating it on first use.
+    def path(self, name: str) -> Path:
+        """Return a file's path, generated on first use."""
+        if name not in self.paths:
+            path = file_path(self.work_dir, name, self.rows)
+            if "'" in str(path) or '"' in str(path):
+                raise BenchmarkError(f"the work dir must not contain quotes: {path}")
+            self.paths[name] = path
+        return self.paths[name]
 
-        Args:
-            name: the label shown in the table.
-            rows: rows in its file.
-            **extra: other `Scenario` fields, used on creation.
+    def file_rows(self, name: str | None) -> int:
+        """Return the rows of a file (0 for None)."""
+        return FILES[name].scale * self.rows if name else 0
 
-        Returns:
-            The scenario.
-        """
-        if name not in self.scenarios:
-            self.scenarios[name] = Scenario(name=name, rows=rows, **extra)
-        return self.scenarios[name]
-
-    def scli_env(self, database_url: str) -> dict[str, str]:
-        """Return the environment for `scli` with DATABASE_URL set.
-
-        Args:
-            database_url: the target database.
-
-        Returns:
-            Our environment plus DATABASE_URL.
-        """
-        return {**os.environ, "DATABASE_URL": database_url}
-
-    def scli_load(
-        self, path: Path, database_url: str, *, force: bool, extra: Sequence[str] = ()
-    ) -> Sample:
-        """Time one `scli load` of a stream CSV.
-
-        Args:
-            path: the CSV.
-            database_url: the target database.
-            force: pass `--force` (only if this `scli` has it).
-            extra: more options (`--as-of`, `--mode`).
-
-        Returns:
-            The sample.
-        """
+    def scli_load(self, database_url: str, file: str, options: Sequence[str]) -> Sample:
+        """Time one `scli load` of a stream file."""
         args = [self.scli, "load", "--model", "stream", "--collector", "csv"]
-        args += ["--config", str(path), "--quiet", *extra]
-        if force:
-            args += self.force
-        return timed(args, self.log_dir, env=self.scli_env(database_url))
+        args += ["--file", str(self.path(file)), "--quiet", *options]
+        env = {**os.environ, "DATABASE_URL": database_url}
+        return timed(args, self.log_dir, env=env)
 
-    # PostgreSQL ---------------------------------------------------------------
-
-    def pg_fresh_database(self) -> None:
-        """Drop and recreate the benchmark database, then let `scli` create tables."""
-        self.pg.run(
-            self.pg.maintenance_db,
-            f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)",
-        )
-        self.pg.run(self.pg.maintenance_db, f"CREATE DATABASE {BENCH_DATABASE}")
-        run_checked(
-            [self.scli, "init-db", "--quiet"], env=self.scli_env(self.pg.bench_url())
-        )
-
-    def pg_checkpoint(self) -> None:
-        """Flush dirty buffers now, so a previous step's writes do not land in the next.
-
-        Without it the server may write the previous step's pages (and recycle WAL)
-        while the next step is being timed.
-        """
-        self.pg.run(BENCH_DATABASE, "CHECKPOINT")
-
-    def pg_count(self, table: str) -> int:
-        """Return the rows of a table in the benchmark database.
-
-        Args:
-            table: the table.
-
-        Returns:
-            Its row count.
-        """
-        return int(self.pg.run(BENCH_DATABASE, f"SELECT count(*) FROM {table}"))
-
-    def pg_run(self, path: Path, rows: int, other: Path) -> None:
-        r"""Run once: `\copy` baseline, fresh `scli load`, reloads, then an append.
-
-        Args:
-            path: the stream CSV.
-            rows: its row count.
-            other: as many streams, none of them in `path`.
-        """
-        if "'" in str(path):
-            raise BenchmarkError(f"the file path must not contain a quote: {path}")
-        self.pg_fresh_database()
-        self.pg.run(BENCH_DATABASE, PG_BASELINE_DDL)
-        self.pg_checkpoint()
-        copy = (
-            f"\\copy baseline_stream ({CSV_COLUMNS}) FROM '{path}' "
+    def copy(self, database: str, file: str) -> Sample:
+        r"""Time one `psql \copy` of a stream file into the baseline table."""
+        command = (
+            f"\\copy baseline_stream ({CSV_COLUMNS}) FROM '{self.path(file)}' "
             "WITH (FORMAT csv, HEADER)"
         )
-        sample = timed(
-            self.pg.psql_args(BENCH_DATABASE, copy), self.log_dir, env=self.pg.env()
-        )
-        expect_rows("postgres baseline_stream", self.pg_count("baseline_stream"), rows)
-        self.scenario(PG_COPY, rows, show_rss=False).samples.append(sample)
-        # The baseline's rows must not share the server with ours.
-        self.pg.run(BENCH_DATABASE, "DROP TABLE baseline_stream")
+        return timed(self.pg.psql(database, command), self.log_dir, env=self.pg.env())
 
-        url = self.pg.bench_url()
-        self.pg_checkpoint()
-        sample = self.scli_load(path, url, force=False, extra=["--as-of", AS_OF])
-        expect_rows("postgres stream (fresh)", self.pg_count("stream"), rows)
-        self.scenario(PG_FRESH, rows, baseline=PG_COPY).samples.append(sample)
-
-        # The same dump again: nothing to write.
-        self.pg_checkpoint()
-        sample = self.scli_load(path, url, force=True, extra=["--as-of", AS_OF])
-        expect_rows("postgres stream (replay)", self.pg_count("stream"), rows)
-        self.scenario(PG_RELOAD, rows, baseline=PG_COPY).samples.append(sample)
-
-        # The next night's full dump, identical: every row is seen again.
-        self.pg_checkpoint()
-        full = ["--as-of", NEXT_DAY, "--mode", "full"]
-        sample = self.scli_load(path, url, force=True, extra=full)
-        expect_rows("postgres stream (full)", self.pg_count("stream"), rows)
-        self.scenario(PG_FULL, rows, baseline=PG_COPY).samples.append(sample)
-
-        # The night after, as many new streams: the table and its indexes are live.
-        self.pg_checkpoint()
-        sample = self.scli_load(other, url, force=False, extra=["--as-of", DAY_AFTER])
-        expect_rows("postgres stream (append)", self.pg_count("stream"), 2 * rows)
-        self.scenario(PG_APPEND, rows, baseline=PG_COPY).samples.append(sample)
-
-    def pg_rss_run(self, path: Path, rows: int) -> Sample:
-        """Run one fresh PostgreSQL `scli load` of the larger file, for its RSS.
-
-        Args:
-            path: the larger stream CSV.
-            rows: its row count.
-
-        Returns:
-            The sample.
-        """
-        self.pg_fresh_database()
-        self.pg_checkpoint()
-        sample = self.scli_load(path, self.pg.bench_url(), force=False)
-        expect_rows("postgres stream (RSS check)", self.pg_count("stream"), rows)
-        self.scenario(PG_RSS, rows).samples.append(sample)
-        return sample
-
-    def pg_cleanup(self) -> None:
-        """Drop the benchmark database: it can hold gigabytes."""
-        self.pg.run(
-            self.pg.maintenance_db,
-            f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)",
-        )
-
-    # SQLite -------------------------------------------------------------------
-
-    def sqlite_fresh(self, name: str) -> Path:
-        """Return the path of a new, empty SQLite file, removing any previous one.
-
-        Args:
-            name: the file's stem.
-
-        Returns:
-            The path (not yet created).
-        """
+    def sqlite_file(self, name: str) -> Path:
+        """Return the path of a SQLite file, any previous one removed."""
         path = self.work_dir / f"{name}.db"
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return path
 
-    def sqlite_run(self, path: Path, rows: int) -> None:
-        """Run once: `sqlite3 .import` baseline, then fresh `scli load`.
+    def init_scli(self, database_url: str) -> None:
+        """Create scli's tables (untimed)."""
+        env = {**os.environ, "DATABASE_URL": database_url}
+        run_checked([self.scli, "init-db", "--quiet"], env=env)
 
-        Args:
-            path: the stream CSV.
-            rows: its row count.
-        """
-        base_db = self.sqlite_fresh("baseline")
-        run_checked(["sqlite3", str(base_db), SQLITE_BASELINE_DDL])
-        script = (
-            "PRAGMA journal_mode=WAL;\n"
-            "PRAGMA synchronous=NORMAL;\n"
-            f".import --csv --skip 1 {json.dumps(str(path))} baseline_stream\n"
-        )
-        sample = timed(
-            ["sqlite3", "-batch", "-bail", str(base_db)], self.log_dir, stdin=script
-        )
-        expect_rows("sqlite baseline_stream", sqlite_count(base_db, "baseline"), rows)
-        self.scenario(SQLITE_IMPORT, rows, show_rss=False).samples.append(sample)
-        self.sqlite_fresh("baseline")
+    # States -------------------------------------------------------------------
 
-        ours_db = self.sqlite_fresh("scli")
-        url = f"sqlite:///{ours_db}"
-        run_checked([self.scli, "init-db", "--quiet"], env=self.scli_env(url))
-        sample = self.scli_load(path, url, force=False)
-        expect_rows("sqlite stream", sqlite_count(ours_db, "scli"), rows)
-        self.scenario(SQLITE_FRESH, rows, baseline=SQLITE_IMPORT).samples.append(sample)
-        self.sqlite_fresh("scli")
+    def build_states(self, names: Sequence[str]) -> None:
+        """Build every PostgreSQL state the scenarios need, once, as a template."""
+        for name in names:
+            state = STATES[name]
+            if state.database != "postgres":
+                continue
+            template = STATE_PREFIX + name
+            print(f"building state {name} ...", flush=True)
+            self.pg.recreate(template)
+            if state.tables == "baseline":
+                self.pg.run(template, PG_BASELINE_DDL)
+                if state.file:
+                    self.copy(template, state.file)
+            else:
+                url = self.pg.database_url(template)
+                self.init_scli(url)
+                if state.file:
+                    sample = self.scli_load(url, state.file, ("--as-of", AS_OF))
+                    self.results.builds[
+                        f"pg fresh load, {FILES[state.file].scale}x"
+                    ] = sample
+            table = "baseline_stream" if state.tables == "baseline" else "stream"
+            expect(name, self.pg.count(template, table), self.file_rows(state.file))
+            # Settled like a table that has been there a while: hint bits set,
+            # statistics gathered, for scli and the baseline alike.
+            self.pg.run(template, "VACUUM (FREEZE, ANALYZE)")
+            self.held[name] = self.file_rows(state.file)
 
+    def drop_states(self) -> None:
+        """Drop the benchmark's databases: together they hold gigabytes."""
+        for name in (BENCH_DATABASE, *(STATE_PREFIX + state for state in STATES)):
+            self.pg.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
-def sqlite_count(path: Path, which: str) -> int:
-    """Return the rows of the table a SQLite benchmark file was filled in.
+    # Scenarios ----------------------------------------------------------------
 
-    Args:
-        path: the database file.
-        which: "baseline" (table baseline_stream) or "scli" (table stream).
-
-    Returns:
-        The row count.
-    """
-    table = "baseline_stream" if which == "baseline" else "stream"
-    connection = sqlite3.connect(path)
-    try:
-        (count,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
-    finally:
+    def run(self, scenario: Scenario) -> Sample:
+        """Run one scenario from a fresh copy of its state and check what it left."""
+        state = STATES[scenario.state]
+        held = self.file_rows(state.file)
+        expected = held + (self.file_rows(scenario.file) if scenario.new_rows else 0)
+        if state.database == "postgres":
+            self.pg.recreate(BENCH_DATABASE, STATE_PREFIX + scenario.state)
+            self.pg.run(BENCH_DATABASE, "CHECKPOINT")
+            if state.tables == "baseline":
+                sample = self.copy(BENCH_DATABASE, scenario.file)
+                table = "baseline_stream"
+            else:
+                url = self.pg.database_url(BENCH_DATABASE)
+                sample = self.scli_load(url, scenario.file, scenario.options)
+                table = "stream"
+            expect(scenario.name, self.pg.count(BENCH_DATABASE, table), expected)
+            if scenario.file == "changed":
+                changes = changed_rows(self.path("dump"), self.path("changed"))
+                found = self.pg.count(BENCH_DATABASE, "stream_history")
+                expect(f"{scenario.name} (history)", found, changes)
+            return sample
+        if state.tables == "baseline":
+            database = self.sqlite_file("baseline")
+            run_checked(["sqlite3", str(database), SQLITE_BASELINE_DDL])
+            script = (
+                "PRAGMA journal_mode=WAL;\nPRAGMA synchronous=NORMAL;\n"
+                f".import --csv --skip 1 {json.dumps(str(self.path(scenario.file)))} "
+                "baseline_stream\n"
+            )
+            sample = timed(
+                ["sqlite3", "-batch", "-bail", str(database)],
+                self.log_dir,
+                stdin=script,
+            )
+            table = "baseline_stream"
+        else:
+            database = self.sqlite_file("scli")
+            url = f"sqlite:///{database}"
+            self.init_scli(url)
+            sample = self.scli_load(url, scenario.file, scenario.options)
+            table = "stream"
+        with sqlite3.connect(database) as connection:
+            (found,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
         connection.close()
-    return int(count)
+        self.sqlite_file(database.stem)
+        expect(scenario.name, int(found), expected)
+        return sample
 
 
-def find_scli() -> str:
-    """Return the `scli` beside this Python (the venv's), else the one on PATH."""
-    beside = Path(sys.executable).parent / "scli"
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("scli")
-    if found is None:
-        raise BenchmarkError("scli not found: run this with the project's venv python")
-    return found
-
-
-def tool_version(args: Sequence[str]) -> str:
-    """Return a tool's one-line version, or "unavailable".
-
-    Args:
-        args: the command that prints the version.
-
-    Returns:
-        The version line.
-    """
-    try:
-        return run_checked(args).splitlines()[0]
-    except (OSError, BenchmarkError, IndexError):
-        return "unavailable"
-
-
-def git_commit(repo: Path) -> str:
-    """Return the short HEAD commit, with "-dirty" if anything differs from it.
-
-    Uses read-only git commands (`--no-optional-locks` so the index is not touched).
-
-    Args:
-        repo: any path inside the repository.
-
-    Returns:
-        For example "97e07dd-dirty".
-    """
-    try:
-        commit = run_checked(["git", "-C", str(repo), "rev-parse", "--short", "HEAD"])
-        status = run_checked(
-            ["git", "--no-optional-locks", "-C", str(repo), "status", "--porcelain"]
+def expect(where: str, found: int, expected: int) -> None:
+    """Fail unless a table holds exactly the rows the step must have left."""
+    if found != expected:
+        raise BenchmarkError(
+            f"{where}: {found} rows where {expected} were expected; "
+            "its time would mean nothing"
         )
-    except (OSError, BenchmarkError):
-        return "unknown"
-    return f"{commit}-dirty" if status else commit
 
 
-def machine_info() -> dict[str, str]:
-    """Return the date, machine, tool versions and git commit of this run."""
-    return {
-        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "nproc": str(len(os.sched_getaffinity(0))),
-        "python": platform.python_version(),
-        "psql": tool_version(["psql", "--version"]),
-        "sqlite3": tool_version(["sqlite3", "--version"]).split(" ")[0],
-        "commit": git_commit(Path(__file__).resolve().parent),
-        "load_start": f"{os.getloadavg()[0]:.2f}",
-    }
+# The results -----------------------------------------------------------------
 
 
-def short_count(rows: int) -> str:
-    """Return a row count as people say it: 1000000 -> "1M", 20000 -> "20k".
-
-    Args:
-        rows: the count.
-
-    Returns:
-        The short form.
-    """
+def short(rows: int) -> str:
+    """Return a row count as people say it: 1000000 -> 1M."""
     for size, unit in ((1_000_000, "M"), (1_000, "k")):
         if rows >= size:
             return f"{rows / size:g}{unit}"
     return str(rows)
 
 
-def report(
-    info: Mapping[str, str],
-    scenarios: Mapping[str, Scenario],
-    rss_line: str | None,
-    floor_mb: float,
+def git_commit() -> str:
+    """Return the short HEAD commit, with -dirty if the tree differs from it."""
+    here = str(Path(__file__).resolve().parent)
+    try:
+        commit = run_checked(["git", "-C", here, "rev-parse", "--short", "HEAD"])
+        dirty = run_checked(
+            ["git", "--no-optional-locks", "-C", here, "status", "--porcelain"]
+        )
+    except (OSError, BenchmarkError):
+        return "unknown"
+    return f"{commit}-dirty" if dirty else commit
+
+
+def machine() -> dict[str, str]:
+    """Return when, where and on which commit the numbers were taken."""
+
+    def version(args: list[str]) -> str:
+        try:
+            return run_checked(args).splitlines()[0]
+        except (OSError, BenchmarkError, IndexError):
+            return "unavailable"
+
+    return {
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "nproc": str(len(os.sched_getaffinity(0))),
+        "python": platform.python_version(),
+        "psql": version(["psql", "--version"]),
+        "sqlite3": version(["sqlite3", "--version"]).split(" ")[0],
+        "commit": git_commit(),
+        "load_start": f"{os.getloadavg()[0]:.2f}",
+    }
+
+
+def table(bench: Bench, scenarios: Sequence[Scenario]) -> list[dict[str, Any]]:
+    """Return one row per scenario that ran: times, RSS, ratio, target."""
+    results, rows = bench.results, []
+    for scenario in scenarios:
+        if scenario.name not in results.samples:
+            continue
+        samples = results.samples[scenario.name]
+        median = results.median(scenario.name)
+        rows_loaded = bench.file_rows(scenario.file)
+        ratio = None
+        if scenario.baseline in results.samples:
+            ratio = median / results.median(scenario.baseline)
+        scli = STATES[scenario.state].tables == "scli"
+        rows.append(
+            {
+                "scenario": scenario.name,
+                "rows": rows_loaded,
+                "held": bench.file_rows(STATES[scenario.state].file),
+                "runs": len(samples),
+                "median_s": median,
+                "min_s": min(s.seconds for s in samples),
+                "max_s": max(s.seconds for s in samples),
+                "rows_per_s": rows_loaded / median,
+                "peak_rss_mb": max(s.max_rss_mb for s in samples) if scli else None,
+                "baseline": scenario.baseline if ratio is not None else None,
+                "ratio": ratio,
+                "target": scenario.target,
+                "met": None if ratio is None else ratio <= (scenario.target or 0),
+            }
+        )
+    return rows
+
+
+def findings(bench: Bench, rows: list[dict[str, Any]]) -> list[str]:
+    """Return the sentences under the table: RSS, the flat append, 8 GB a day."""
+    results, lines = bench.results, []
+    peaks = {row["scenario"]: row["peak_rss_mb"] for row in rows if row["peak_rss_mb"]}
+    peaks.update({name: s.max_rss_mb for name, s in results.builds.items()})
+    if peaks:
+        worst = max(peaks, key=lambda name: peaks[name])
+        lines.append(
+            f"peak RSS of every scli load <= {RSS_LIMIT_MB:.0f} MB: "
+            f"{'met' if peaks[worst] <= RSS_LIMIT_MB else 'MISSED'} "
+            f"(highest {peaks[worst]:.1f} MB, {worst})"
+        )
+    small, large = peaks.get("pg fresh load"), peaks.get("pg fresh load, 5x")
+    if small and large:
+        growth = large / small - 1
+        lines.append(
+            f"RSS fresh load {short(bench.rows)} -> {short(5 * bench.rows)}: "
+            f"{small:.1f} -> {large:.1f} MB ({growth:+.1%}; target within "
+            f"{RSS_GROWTH:.0%}: {'met' if abs(growth) <= RSS_GROWTH else 'MISSED'})"
+        )
+    by_name = {scenario.name: scenario for scenario in SCENARIOS}
+    series = [name for name in FLAT_SERIES if name in results.samples]
+    if series:
+        held = [bench.file_rows(STATES[by_name[name].state].file) for name in series]
+        shown = ", ".join(
+            f"{short(rows)} held {results.median(name):.2f} s"
+            for name, rows in zip(series, held, strict=True)
+        )
+        lines.append(f"nightly append of {short(bench.rows)} new streams: {shown}")
+        slowest = max(results.median(name) for name in series)
+        minutes = slowest / bench.rows * NIGHT_OF_8_GB / 60
+        lines.append(
+            f"8 GB a night ({short(NIGHT_OF_8_GB)} streams) at the slowest of those "
+            f"rates: {minutes:.1f} min (target <= 10 min: "
+            f"{'met' if minutes <= 10 else 'MISSED'})"
+        )
+    return lines
+
+
+def render(
+    info: Mapping[str, str], rows: list[dict[str, Any]], notes: list[str]
 ) -> str:
-    """Return the plain-text results: header line, table, RSS comparison.
-
-    Args:
-        info: what `machine_info` returned.
-        scenarios: every measurement, in the order to show.
-        rss_line: the RSS comparison sentence, if it was measured.
-        floor_mb: this script's own peak RSS, below which no child can read.
-
-    Returns:
-        The text to print.
-    """
+    """Return the plain-text report: one header line, the table, the findings."""
     header = (
         f"{info['date']}  nproc={info['nproc']}  python {info['python']}  "
         f"{info['psql']}  sqlite3 {info['sqlite3']}  commit {info['commit']}  "
         f"load avg {info['load_start']} -> {info.get('load_end', '?')}"
     )
     columns = (
-        f"{'scenario':<30}{'rows':>9}{'runs':>6}{'median s':>11}{'min s':>9}"
-        f"{'max s':>9}{'rows/s':>10}{'peak RSS MB':>14}{'baseline median s':>20}"
-        f"{'ratio':>8}"
+        f"{'scenario':<36}{'rows':>6}{'held':>6}{'runs':>5}{'median s':>10}"
+        f"{'min s':>8}{'max s':>8}{'rows/s':>9}{'RSS MB':>8}{'ratio':>7}"
+        f"{'target':>8}  met"
     )
     lines = [header, "", columns]
-    for scenario in sorted(scenarios.values(), key=lambda s: ORDER.index(s.name)):
-        median = scenario.median
-        rss = f"{scenario.peak_rss_mb:.1f}" if scenario.show_rss else "-"
-        base_median, ratio = "-", "-"
-        if scenario.baseline is not None and scenario.baseline in scenarios:
-            base = scenarios[scenario.baseline].median
-            base_median, ratio = f"{base:.2f}", f"{median / base:.2f}"
+    for row in rows:
+        rss = f"{row['peak_rss_mb']:.0f}" if row["peak_rss_mb"] else "-"
+        ratio = f"{row['ratio']:.2f}" if row["ratio"] is not None else "-"
+        target = f"<={row['target']:.1f}" if row["target"] else "-"
+        met = {None: "", True: "yes", False: "NO"}[row["met"]]
         lines.append(
-            f"{scenario.name:<30}{scenario.rows:>9}{len(scenario.samples):>6}"
-            f"{median:>11.2f}{min(scenario.times):>9.2f}{max(scenario.times):>9.2f}"
-            f"{scenario.rows / median:>10.0f}{rss:>14}{base_median:>20}{ratio:>8}"
+            f"{row['scenario']:<36}{short(row['rows']):>6}{short(row['held']):>6}"
+            f"{row['runs']:>5}{row['median_s']:>10.2f}{row['min_s']:>8.2f}"
+            f"{row['max_s']:>8.2f}{row['rows_per_s']:>9.0f}{rss:>8}{ratio:>7}"
+            f"{target:>8}  {met}"
         )
-    lines.append("")
-    if rss_line:
-        lines.append(rss_line)
-    lines.append(
-        f"(RSS floor: this script's own peak is {floor_mb:.1f} MB; "
-        "a child's ru_maxrss never reads lower)"
-    )
-    return "\n".join(lines)
-
-
-def rss_comparison(small: Scenario, large: Scenario) -> tuple[str, float]:
-    """Compare the peak RSS of the normal-size and the larger PostgreSQL load.
-
-    Args:
-        small: the fresh PostgreSQL scenario (several runs: its highest peak).
-        large: the larger single load.
-
-    Returns:
-        The sentence to print and the difference in percent.
-    """
-    small_mb, large_mb = small.peak_rss_mb, large.peak_rss_mb
-    change = (large_mb / small_mb - 1) * 100
-    line = (
-        f"RSS at {short_count(small.rows)} vs {short_count(large.rows)}: "
-        f"{small_mb:.1f} MB vs {large_mb:.1f} MB ({change:+.1f}%)"
-    )
-    return line, change
+    floor = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    notes = [
+        *notes,
+        f"(ratio = median / its baseline's median, same run; RSS floor "
+        f"{floor:.0f} MB: a child's ru_maxrss never reads below its parent's)",
+    ]
+    return "\n".join([*lines, "", *notes])
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
-    """Parse the command line.
-
-    Args:
-        argv: the arguments, or None for sys.argv.
-
-    Returns:
-        The options.
-    """
+    """Parse the command line."""
     parser = argparse.ArgumentParser(
-        description="Time scli load of streams against psql \\copy and sqlite3 "
-        ".import, and measure its peak memory.",
+        description=r"Time scli load of streams against psql \copy and sqlite3 "
+        ".import in every scenario of SCENARIOS; print one table.",
     )
-    parser.add_argument("--rows", type=int, default=1_000_000, help="rows per file")
-    parser.add_argument("--runs", type=int, default=3, help="runs per measurement")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the dump")
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario")
     parser.add_argument(
-        "--rss-rows",
-        type=int,
-        default=5_000_000,
-        help="rows of the extra PostgreSQL load for the RSS check (0: skip it)",
+        "--only",
+        nargs="+",
+        metavar="TEXT",
+        help="run only the scenarios whose name contains one of these texts "
+        "(their baselines are added)",
     )
     parser.add_argument(
         "--pg-url",
         default="postgresql://postgres@127.0.0.1:5432/postgres",
-        help=f"PostgreSQL server (its database is used to (re)create "
-        f"{BENCH_DATABASE})",
+        help="the PostgreSQL server (its database is used to create the others)",
     )
     parser.add_argument(
         "--work-dir",
         type=Path,
         default=Path(tempfile.gettempdir()) / "scli_load_bench",
-        help="where generated CSVs (reused), SQLite files and logs go",
-    )
-    parser.add_argument(
-        "--only", choices=("postgres", "sqlite"), help="run only one database's part"
+        help="where the generated CSVs (kept for the next run), SQLite files and "
+        "logs go",
     )
     parser.add_argument("--json", type=Path, help="also write the results here")
-    parser.add_argument(
-        "--generate",
-        nargs=3,
-        metavar=("PATH", "ROWS", "DOMAIN"),
-        help=argparse.SUPPRESS,
-    )
+    parser.add_argument("--keep", action="store_true", help="keep the databases")
+    parser.add_argument("--generate", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.rows < 1 or args.runs < 1 or args.rss_rows < 0:
-        parser.error("--rows and --runs must be positive, --rss-rows not negative")
+    if args.rows < 1 or args.runs < 1:
+        parser.error("--rows and --runs must be positive")
     return args
 
 
+def chosen(only: Sequence[str] | None) -> list[Scenario]:
+    """Return the scenarios asked for, with the baselines they need, in list order."""
+    if not only:
+        return list(SCENARIOS)
+    names = {s.name for s in SCENARIOS if any(text in s.name for text in only)}
+    names |= {s.baseline for s in SCENARIOS if s.name in names and s.baseline}
+    return [s for s in SCENARIOS if s.name in names]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the benchmark and print the table.
-
-    Args:
-        argv: the arguments, or None for sys.argv.
-
-    Returns:
-        The exit code.
-    """
+    """Run the benchmark and print the table."""
     args = parse_args(argv)
     if args.generate:
-        generate(Path(args.generate[0]), int(args.generate[1]), args.generate[2])
+        name, rows, path = args.generate
+        generate(Path(path), FILES[name], int(rows))
         return 0
+    scenarios = chosen(args.only)
     try:
         bench = Bench(args)
-        info = machine_info()
-        do_pg = args.only in (None, "postgres")
-        do_sqlite = args.only in (None, "sqlite")
-        path = stream_file(bench.work_dir, args.rows)
-        rows = count_csv_rows(path)
-        other = stream_file(bench.work_dir, rows, OTHER_VIEWERS) if do_pg else path
-        if bench.force:
-            print("scli load has --force: the reload passes it", flush=True)
+        info = machine()
+        for name in sorted({s.file for s in scenarios} | {"dump"}):
+            bench.path(name)
+        states = sorted({s.state for s in scenarios})
+        bench.build_states(states)
         for run in range(1, args.runs + 1):
-            if do_pg:
-                print(f"run {run}/{args.runs}: postgres", flush=True)
-                bench.pg_run(path, rows, other)
-            if do_sqlite:
-                print(f"run {run}/{args.runs}: sqlite", flush=True)
-                bench.sqlite_run(path, rows)
-        rss_line, rss_change = None, None
-        if do_pg and args.rss_rows:
-            big = stream_file(bench.work_dir, args.rss_rows)
-            print(f"RSS check: postgres fresh load of {args.rss_rows} rows", flush=True)
-            bench.pg_rss_run(big, count_csv_rows(big))
-            rss_line, rss_change = rss_comparison(
-                bench.scenarios[PG_FRESH], bench.scenarios[PG_RSS]
-            )
-        if do_pg:
-            bench.pg_cleanup()
+            for scenario in scenarios:
+                print(f"run {run}/{args.runs}: {scenario.name}", flush=True)
+                sample = bench.run(scenario)
+                bench.results.samples.setdefault(scenario.name, []).append(sample)
+        if not args.keep and any(STATES[s].database == "postgres" for s in states):
+            bench.drop_states()
     except BenchmarkError as error:
         print(f"benchmark failed: {error}", file=sys.stderr)
         return 1
-    print()
     info["load_end"] = f"{os.getloadavg()[0]:.2f}"
-    floor_mb = own_peak_rss_mb()
-    print(report(info, bench.scenarios, rss_line, floor_mb))
+    rows = table(bench, scenarios)
+    notes = findings(bench, rows)
+    print()
+    print(render(info, rows, notes))
     if args.json:
-        results = {
-            "machine": info,
-            "scli_load_force": bool(bench.force),
-            "scenarios": [
-                {
-                    **asdict(scenario),
-                    "median_s": scenario.median,
-                    "min_s": min(scenario.times),
-                    "max_s": max(scenario.times),
-                    "rows_per_s": scenario.rows / scenario.median,
-                    "peak_rss_mb": scenario.peak_rss_mb,
-                    "ratio": (
-                        scenario.median / bench.scenarios[scenario.baseline].median
-                        if scenario.baseline
-                        else None
-                    ),
-                }
-                for scenario in sorted(
-                    bench.scenarios.values(), key=lambda s: ORDER.index(s.name)
-                )
-            ],
-            "rss": {
-                "line": rss_line,
-                "change_percent": rss_change,
-                "floor_mb": floor_mb,
-            },
-        }
-        args.json.write_text(json.dumps(results, indent=2) + "\n")
+        builds = {name: vars(sample) for name, sample in bench.results.builds.items()}
+        samples = {n: [vars(s) for s in v] for n, v in bench.results.samples.items()}
+        document = {"machine": info, "rows": rows, "findings": notes,
+                    "builds": builds, "samples": samples}  # fmt: skip
+        args.json.write_text(json.dumps(document, indent=2) + "\n")
     return 0
 
 
