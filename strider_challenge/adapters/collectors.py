@@ -50,7 +50,7 @@ from strider_challenge.adapters.sources import (
 from strider_challenge.domain.errors import ShapeError, SourceError
 
 #: Bytes read from the source at a time; a block ends at the last record inside.
-BLOCK_SIZE = 4 << 20
+BLOCK_SIZE = 1 << 20
 
 #: Records of a JSON array handed over at a time.
 RECORDS_PER_BATCH = 10_000
@@ -384,13 +384,13 @@ class CsvCollector(FileCollector):
         with self._open() as binary:
             blocks = _lines_of(self._utf8_chunks(binary), _quotes_closed)
             header, line, first = self._header(blocks)
-            for data in chain([first] if first else [], blocks):
+            for data in chain(_handed_over(first), blocks):
                 block = CsvBlock(header, data, line, self.field_limit, self.encoding)
                 yield block
                 line += block.newlines
 
-    def _header(self, blocks: Iterator[bytes]) -> tuple[list[str], int, bytes]:
-        """The header, the line after it, and the rest of the first block."""
+    def _header(self, blocks: Iterator[bytes]) -> tuple[list[str], int, list[bytes]]:
+        """The header, the line after it, and the rest of the first block (if any)."""
         data = next(blocks, b"")
         end = _record_end(data)
         text = data[:end].decode(UTF8, "surrogateescape")
@@ -408,7 +408,17 @@ class CsvCollector(FileCollector):
                 f"{self.source}: its header names {', '.join(repeated)} more than "
                 "once, so which column is meant cannot be told"
             )
-        return header, 1 + data[:end].count(b"\n"), data[end:]
+        return (
+            header,
+            1 + data[:end].count(b"\n"),
+            [data[end:]] if end < len(data) else [],
+        )
+
+
+def _handed_over(held: list[bytes]) -> Iterator[bytes]:
+    """The blocks of `held`, each let go of as it is handed over (not kept to the end)."""
+    while held:
+        yield held.pop(0)
 
 
 def _quotes_closed(data: bytes, end: int | None = None) -> bool:

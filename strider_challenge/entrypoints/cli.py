@@ -14,6 +14,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from strider_challenge import __version__
+from strider_challenge.adapters.arrow_rows import use_system_allocator
 from strider_challenge.adapters.collectors import COLLECTORS
 from strider_challenge.adapters.database import (
     DEFAULT_DATABASE_URL,
@@ -71,6 +72,7 @@ def main(
     The database is SQLite in ./database.db unless DATABASE_URL or --database-url
     names another (PostgreSQL: postgresql://user:password@host:port/name).
     """
+    use_system_allocator()
 
 
 @app.command("init-db")

@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 import pytest
 import typer
@@ -74,3 +75,19 @@ def test_rejections_say_how_many_and_how_many_follow(
     lines = capsys.readouterr().err.splitlines()
     assert lines[0] == first_line
     assert lines[1:] == [f"  index {i}: name: missing" for i in range(min(count, 5))]
+
+
+def test_every_command_gives_arrow_the_system_allocator(tmp_path: Path) -> None:
+    """Arrow's blocks come from malloc, which hands them back between blocks."""
+    import pyarrow as pa
+    from typer.testing import CliRunner
+
+    pa.set_memory_pool(pa.jemalloc_memory_pool())
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+
+    result = CliRunner().invoke(
+        cli.app, ["init-db", "--quiet"], env={"DATABASE_URL": url}
+    )
+
+    assert result.exit_code == 0, result.output
+    assert pa.default_memory_pool().backend_name == "system"
