@@ -416,7 +416,7 @@ class CsvCollector(FileCollector):
 
 
 def _handed_over(held: list[bytes]) -> Iterator[bytes]:
-    """The blocks of `held`, each let go of as it is handed over (not kept to the end)."""
+    """The blocks of `held`, each let go of as it is handed over."""
     while held:
         yield held.pop(0)
 

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
+from sqlalchemy.exc import IntegrityError
 
 from strider_challenge.adapters import indexes
 from strider_challenge.adapters.merge_plan import (
@@ -12,6 +13,8 @@ from strider_challenge.adapters.merge_plan import (
     DISTINCT,
     IF_DUPLICATES,
     INSERTED,
+    REMOVED,
+    REPEATS,
     Step,
     merge_plan,
 )
@@ -22,6 +25,8 @@ from strider_challenge.domain.results import MergeCounts
 
 #: Room for PostgreSQL's sorts and hash joins, this transaction only.
 WORK_MEM = "256MB"
+#: SQLSTATE of a unique violation.
+UNIQUE_VIOLATION = "23505"
 
 
 class Merger:
@@ -39,14 +44,37 @@ class Merger:
         self.target = connection.dialect.identifier_preparer.quote(dataset.table_name)
 
     def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
-        """Merge the `staged` rows, effective `as_of`; a `full` dump marks the rest."""
-        if self.dialect == "postgresql":
-            self.connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        """Merge the `staged` rows, effective `as_of`; a `full` dump marks the rest.
+
+        On PostgreSQL the rows bound for empty tables or partitions are first
+        trusted to repeat no key, inside a savepoint; if an index built after the
+        fill finds a repeat, the savepoint is undone and the plan runs again, looking
+        for repeats first.
+        """
+        if self.dialect == "sqlite":
+            return self._merge(staged, as_of=as_of, full=full, trust=False)
+        self.connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        try:
+            with self.connection.begin_nested():
+                return self._merge(staged, as_of=as_of, full=full, trust=True)
+        except IntegrityError as error:
+            if getattr(error.orig, "pgcode", None) != UNIQUE_VIOLATION:
+                raise
+        return self._merge(staged, as_of=as_of, full=full, trust=False)
+
+    def _merge(
+        self, staged: int, *, as_of: datetime, full: bool, trust: bool
+    ) -> MergeCounts:
         first = not self._holds_rows()
         partitions = Partitions(self.connection, self.dataset)
         fresh = partitions.prepare(first=first) if partitions.enabled else None
         plan = merge_plan(
-            self.dataset, self.dialect, full=full, first=first, fresh=fresh
+            self.dataset,
+            self.dialect,
+            full=full,
+            first=first,
+            fresh=fresh,
+            trust_fresh_keys=trust,
         )
         if first and fresh is None:
             with indexes.built_after(self.connection, self.dataset.table_name):
@@ -67,9 +95,10 @@ class Merger:
     def _run(self, plan: tuple[Step, ...], staged: int, as_of: datetime) -> MergeCounts:
         inserted, deleted = 0, 0
         distinct: int | None = None
+        repeats: int | None = None
         actions: dict[str, int] = {}
         for step in plan:
-            if step.when == IF_DUPLICATES and distinct == staged:
+            if step.when == IF_DUPLICATES and not repeats:
                 continue
             statement = text(step.sql)
             if ":t" in step.sql:
@@ -79,6 +108,10 @@ class Merger:
                 actions = {str(action): int(n) for action, n in result}
             elif step.counts == DISTINCT:
                 distinct = int(result.scalar_one())
+            elif step.counts == REPEATS:
+                repeats = int(result.scalar_one())
+            elif step.counts == REMOVED:
+                repeats = int(result.rowcount)
             elif step.counts == INSERTED:
                 rows = result.scalar_one() if result.returns_rows else result.rowcount
                 inserted += int(rows)
@@ -89,7 +122,16 @@ class Merger:
             inserted=inserted + actions.get("new", 0),
             updated=actions.get("changed", 0) + back,
             unchanged=actions.get("same", 0),
-            duplicates=staged - (inserted if distinct is None else distinct),
+            duplicates=_duplicates(staged, inserted, distinct, repeats),
             deleted=deleted,
             undeleted=back,
         )
+
+
+def _duplicates(
+    staged: int, inserted: int, distinct: int | None, repeats: int | None
+) -> int:
+    """Staged rows whose key a later row repeats, from what the plan counted."""
+    if repeats is not None:
+        return repeats
+    return staged - (inserted if distinct is None else distinct)

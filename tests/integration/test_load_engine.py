@@ -402,3 +402,77 @@ def test_a_unit_of_work_whose_connection_died_says_so_when_it_ends(
     with SqlAlchemyReadOnlyUnitOfWork(engine) as reading:
         kill(reading)  # nothing to undo: leaving is not an error
     engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_repeat_in_a_trusted_first_load_is_found_and_the_plan_runs_again(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strider_challenge.adapters import merge_plan, merging
+    from strider_challenge.adapters.database import create_database_engine
+
+    plans: list[bool] = []
+    planned = merge_plan.merge_plan
+
+    def recorded(*args: Any, **flags: Any) -> Any:
+        plans.append(flags["trust_fresh_keys"])
+        return planned(*args, **flags)
+
+    monkeypatch.setattr(merging, "merge_plan", recorded)
+    engine = create_database_engine(postgres_url)
+    services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+    once = records.write_csv(tmp_path / "a.csv", "movie", movies(("A", 1), ("B", 1)))
+    twice = records.write_csv(tmp_path / "b.csv", "movie", movies(("C", 1), ("C", 2)))
+    other = services.load(
+        dataset=get_dataset("movie"),
+        collector=CsvCollector(once),
+        uow=SqlAlchemyUnitOfWork(engine),
+    )
+    repeated = services.load(
+        dataset=get_dataset("user"),
+        collector=CsvCollector(
+            records.write_csv(
+                tmp_path / "u.csv",
+                "user",
+                [records.user("a@x.io"), records.user("a@x.io", first_name="Z")],
+            )
+        ),
+        uow=SqlAlchemyUnitOfWork(engine),
+    )
+    third = load(engine, twice, mode="incremental")
+    engine.dispose()
+
+    assert other.counts == MergeCounts(inserted=2)
+    assert repeated.counts == MergeCounts(inserted=1, duplicates=1)
+    assert third.counts == MergeCounts(inserted=1, duplicates=1)
+    assert plans == [True, True, False, True]
+    assert sizes(engine) == {"A": 1, "B": 1, "C": 2}
+
+
+@pytest.mark.postgres
+def test_another_integrity_error_in_the_trusted_plan_is_not_retried(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from strider_challenge.adapters import merge_plan, merging
+    from strider_challenge.adapters.database import create_database_engine
+    from strider_challenge.domain.errors import DatabaseError
+
+    plans: list[bool] = []
+
+    def broken(*args: Any, **flags: Any) -> tuple[Any, ...]:
+        plans.append(flags["trust_fresh_keys"])
+        return (merge_plan.Step("INSERT INTO movie (title) VALUES (NULL)"),)
+
+    monkeypatch.setattr(merging, "merge_plan", broken)
+    engine = create_database_engine(postgres_url)
+    services.init_db(uow=SqlAlchemyUnitOfWork(engine))
+    path = records.write_csv(tmp_path / "m.csv", "movie", [records.movie()])
+
+    with pytest.raises(DatabaseError, match="null value"):
+        load(engine, path)
+    engine.dispose()
+
+    assert plans == [True]
+    assert rows(engine, "SELECT count(*) FROM load_run WHERE status = 'succeeded'") == [
+        (0,)
+    ]

@@ -92,10 +92,11 @@ def scalar(engine: Engine, sql: str) -> Any:
 
 
 def test_the_head_read_from_file_names_is_alembics_head_of_a_numbered_chain() -> None:
-    """Every revision is numbered after the one it revises, so the names give the head."""
+    """Each revision is numbered after the one it revises: the names give the head."""
     from alembic.script import ScriptDirectory
 
-    scripts = ScriptDirectory.from_config(schema._config(None))  # type: ignore[arg-type]
+    config = schema._config(None)  # type: ignore[arg-type]
+    scripts = ScriptDirectory.from_config(config)
     assert scripts.get_current_head() == schema.head_revision()
     for script in scripts.walk_revisions():
         previous = script.down_revision

@@ -368,7 +368,7 @@ def test_write_streams_of_one_night_start_on_that_day_only(tmp_path: Path) -> No
 
 
 def test_write_streams_keeps_christmas_when_the_span_holds_it(tmp_path: Path) -> None:
-    """A span that holds Christmas Day gives its every 50th stream to Christmas morning."""
+    """A span that holds Christmas gives its every 50th stream to Christmas morning."""
     path = tmp_path / "xmas.csv"
     write_streams(
         path,
