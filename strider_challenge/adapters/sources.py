@@ -481,7 +481,7 @@ def describe(
         return str(error)
     if isinstance(error, TimeoutError) and timeouts is not None:
         # fsspec wraps aiohttp's timeouts in its own FSTimeoutError.
-        if isinstance(cause or error, aiohttp.ConnectionTimeoutError):
+        if any(isinstance(e, aiohttp.ConnectionTimeoutError) for e in (error, cause)):
             return timeouts.no_connection()
         return timeouts.no_progress()
     if isinstance(error, aiohttp.ClientResponseError):

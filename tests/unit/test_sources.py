@@ -131,7 +131,7 @@ def test_only_a_regular_file_has_a_local_path_to_hash_up_front(tmp_path: Path) -
             "gs://bucket/x.csv",
             "unsupported scheme gs: use a path or a file://, ftp://",
         ),  # noqa: E501
-        ("://x.csv", r"unsupported scheme \(none\)"),
+        ("://x.csv", "unsupported scheme (none)"),
         ("file://server/share/x.csv", "a file:// URL names a local path"),
     ],
 )
