@@ -103,7 +103,7 @@ def normalise_url(url: str) -> URL:
         raise DatabaseUrlError(
             f"unsupported database {parsed.drivername} in {redact(url)!r}: the "
             "supported ones are sqlite (sqlite:///FILE) and postgresql via psycopg2 "
-            "(postgresql://user:password@host:port/name)"
+            "(postgresql://user@host:port/name)"
         )
     return parsed
 
