@@ -54,16 +54,19 @@ class _PacedDTPHandler(DTPHandler):  # type: ignore[misc]
 
 
 @contextmanager
-def ftp_server(root: Path, pace: tuple[int, float] | None = None) -> Iterator[int]:
+def ftp_server(
+    root: Path, pace: tuple[int, float] | None = None, password: str = FTP_PASSWORD
+) -> Iterator[int]:
     """An FTP server with one read-only account on `root`; yields its port.
 
     Args:
         root: the folder served.
+        password: the account's password (FTP_USER's).
         pace: (bytes, seconds): files are sent that many bytes at a time, that many
             seconds apart (a slow link, or a server that trickles).
     """
     authorizer = DummyAuthorizer()
-    authorizer.add_user(FTP_USER, FTP_PASSWORD, str(root), perm="elr")
+    authorizer.add_user(FTP_USER, password, str(root), perm="elr")
     # No pause after a failed login: the wrong-password test needs no wait.
     options: dict[str, Any] = {"authorizer": authorizer, "auth_failed_timeout": 0}
     if pace is not None:

@@ -52,7 +52,7 @@ def redact(
         environ: where SCLI_SECRET_PARAMS is read; default: the process environment.
     """
     names = "|".join(re.escape(name) for name in secret_params(environ))
-    params = re.compile(rf"(?i)([?&;](?:{names})=)[^&#\s'\"]*")
+    params = re.compile(rf"(?i)([?&;](?:{names})=)[^&;#\s'\"]*")
 
     def one_url(match: re.Match[str]) -> str:
         rest = match["rest"]

@@ -2,15 +2,15 @@
 
 import errno
 import io
+import tempfile
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 
-from strider_challenge.adapters import spool
 from strider_challenge.adapters.database import normalise_url
 from tests.e2e.helpers import scli, snapshot
-from tests.servers import closed_port, ledger, make_dump, row_counts
+from tests.servers import closed_port, make_dump, row_counts
 
 HEADER = "title,duration_mins,original_language,size_mb\n"
 
@@ -146,7 +146,7 @@ class FullDisk(io.StringIO):
 
 @pytest.fixture
 def full_temp_disk(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(spool.tempfile, "SpooledTemporaryFile", FullDisk)
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", FullDisk)
 
 
 FULL_TEMP = (

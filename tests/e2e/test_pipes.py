@@ -41,7 +41,9 @@ def test_a_dev_fd_path_is_read_once(ready: str) -> None:
     os.write(write, MOVIES)
     os.close(write)
     try:
-        result = scli(ready, "load", "-m", "movie", "-c", "csv", "-f", f"/dev/fd/{read}")
+        result = scli(
+            ready, "load", "-m", "movie", "-c", "csv", "-f", f"/dev/fd/{read}"
+        )
     finally:
         os.close(read)
 

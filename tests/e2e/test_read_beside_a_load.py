@@ -11,7 +11,9 @@ def test_read_only_commands_do_not_wait_for_a_load_holding_the_write_lock(
     sqlite_url: str, tmp_path: Path
 ) -> None:
     assert scli(sqlite_url, "init-db").exit_code == 0
-    writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+    writer = sqlite3.connect(
+        sqlite_url.removeprefix("sqlite:///"), isolation_level=None
+    )
     writer.execute("BEGIN IMMEDIATE")  # what a running load holds until it commits
     writer.execute("CREATE TABLE pending_work (x)")
     try:

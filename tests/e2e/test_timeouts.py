@@ -8,8 +8,10 @@ slow but keeps moving. The timeouts are a second or two, so the tests are quick.
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from typer.testing import Result
 
 from strider_challenge.adapters.database import (
     create_database_engine,
@@ -41,15 +43,15 @@ def served(tmp_path: Path) -> Path:
     return root
 
 
-def timed_load(database_url: str, url: str, *options: str) -> tuple[object, float]:
+def timed_load(database_url: str, url: str, *options: str) -> tuple[Result, float]:
     started = time.monotonic()
     result = scli(database_url, "load", "-m", "movie", "-f", url, *options)
     return result, time.monotonic() - started
 
 
-def assert_failed(result: object, message: str) -> None:
-    assert getattr(result, "exit_code") == 1, getattr(result, "output")
-    assert getattr(result, "stderr") == f"scli: error: {message}\n"
+def assert_failed(result: Result, message: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert result.stderr == f"scli: error: {message}\n"
 
 
 def test_a_slow_http_transfer_that_keeps_moving_is_not_cut(ready: str) -> None:
@@ -216,7 +218,8 @@ def test_postgres_connections_carry_the_timeout_and_keepalives(
     engine = create_database_engine(postgres_url, timeouts=Timeouts(connect=7))
     try:
         with engine.connect() as connection:
-            dsn = connection.connection.driver_connection.get_dsn_parameters()
+            driver: Any = connection.connection.driver_connection
+            dsn = driver.get_dsn_parameters()
     finally:
         engine.dispose()
     assert dsn["connect_timeout"] == "7"
