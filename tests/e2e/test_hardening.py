@@ -3,6 +3,7 @@
 import errno
 import io
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -232,3 +233,35 @@ def test_a_server_out_of_disk_is_one_line_and_the_dump_goes_on(
     assert whole.stderr.splitlines()[-1] == f"scli: error: movie: {message}"
     assert whole.stdout.splitlines()[-1] == "1 failed, 5 loaded"
     assert row_counts(postgres_url)["user"] > 0
+
+
+def test_a_role_with_only_dml_cannot_do_a_first_load(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    # What README's PostgreSQL section says such a role prints.
+    assert scli(postgres_url, "init-db").exit_code == 0
+    role = f"dml_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(normalise_url(postgres_url))
+    with admin.begin() as connection:
+        connection.exec_driver_sql(f"CREATE ROLE {role} LOGIN")
+        connection.exec_driver_sql(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+            f"TO {role}; GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}"
+        )
+    path = tmp_path / "movies.csv"
+    path.write_text(HEADER + "A,90,en,700\n")
+    as_role = postgres_url.replace("postgres@", f"{role}@", 1)
+    try:
+        before = snapshot(postgres_url)
+        loaded = scli(as_role, "load", "-m", "movie", "-f", str(path))
+        listed = scli(as_role, "runs")
+        after = snapshot(postgres_url)
+    finally:
+        with admin.begin() as connection:
+            connection.exec_driver_sql(f"DROP OWNED BY {role}; DROP ROLE {role}")
+        admin.dispose()
+
+    assert loaded.exit_code == 1
+    assert loaded.stderr == "scli: error: database: must be owner of table movie\n"
+    assert listed.exit_code == 0  # reading needs no more than SELECT
+    assert after == before
