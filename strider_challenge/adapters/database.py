@@ -23,7 +23,7 @@ DEFAULT_DATABASE_URL = "sqlite:///database.db"
 SQLITE_WRITES = "scli_writes"
 
 #: The backends and drivers the tool supports, as SQLAlchemy names them.
-SUPPORTED = {"sqlite": "pysqlite", "postgresql": "psycopg2"}
+SUPPORTED = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg2")
 #: Seconds of silence before TCP probes a PostgreSQL server, between probes, and how
 #: many go unanswered before the connection is dropped: a server that vanishes
 #: mid-load (power cut, network gone) fails the load in about a minute.
@@ -98,8 +98,7 @@ def normalise_url(url: str) -> URL:
         ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
-    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
-    if SUPPORTED.get(backend) != driver:
+    if parsed.drivername not in SUPPORTED:
         raise DatabaseUrlError(
             f"unsupported database {parsed.drivername} in {redact(url)!r}: the "
             "supported ones are sqlite (sqlite:///FILE) and postgresql via psycopg2 "
