@@ -52,7 +52,9 @@ def redact(
         environ: where SCLI_SECRET_PARAMS is read; default: the process environment.
     """
     names = "|".join(re.escape(name) for name in secret_params(environ))
-    params = re.compile(rf"(?i)([?&;](?:{names})=)[^&;#\s'\"]*")
+    # A value ends at the next parameter, or at a colon that ends the URL in a
+    # message ("...?sig=abc: connection refused").
+    params = re.compile(rf"(?i)([?&;](?:{names})=)(?:[^&;#\s'\":]|:(?!\s|$))*")
 
     def one_url(match: re.Match[str]) -> str:
         rest = match["rest"]

@@ -19,6 +19,10 @@ from strider_challenge.adapters.redaction import encode_userinfo, redact
             "see http://h:99999/p?access_token=*** now",
         ),
         ("no url here, token=abc", "no url here, token=abc"),
+        (
+            "cannot read http://h/?sig=a:b: refused",
+            "cannot read http://h/?sig=***: refused",
+        ),
     ],
 )
 def test_redact_masks_user_info_and_secret_parameters(text: str, shown: str) -> None:
