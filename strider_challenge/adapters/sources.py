@@ -36,7 +36,7 @@ STDIN_SHOWN = "<stdin>"
 SCHEMES = ("file", "ftp", "http", "https", "s3")
 #: The FTP credentials a URL may leave out, so that they stay out of shell history.
 FTP_USER_ENV, FTP_PASSWORD_ENV = "SCLI_FTP_USER", "SCLI_FTP_PASSWORD"
-#: Bytes fetched per request from FTP and S3; HTTP is one response, streamed.
+#: Bytes fetched per request from S3 (and per read of an FTP data socket at most).
 BLOCK_SIZE = 4 << 20
 #: The suffix of a gzip-compressed file.
 GZIP_SUFFIX = ".gz"
