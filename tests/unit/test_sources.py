@@ -19,13 +19,14 @@ from strider_challenge.adapters.sources import (
     Connection,
     GuardedStream,
     LocalLocation,
+    ProgressGuard,
     RemoteLocation,
     StdinLocation,
     UnsupportedLocationError,
     describe,
     parse_location,
 )
-from strider_challenge.adapters.timeouts import DEFAULT_CONNECT, Timeouts
+from strider_challenge.adapters.timeouts import DEFAULT_CONNECT, StalledError, Timeouts
 from strider_challenge.domain.errors import SourceError
 
 
@@ -439,3 +440,35 @@ def test_describe_uses_the_default_for_an_empty_message() -> None:
 )
 def test_a_remote_location_is_shown_without_its_password(url: str, shown: str) -> None:
     assert parse_location(url).shown == shown
+
+
+class Ticking:
+    """A stream whose every read takes `seconds` on the fake clock."""
+
+    def __init__(self, parts: list[bytes], seconds: float, clock: list[float]) -> None:
+        self.parts, self.seconds, self.clock = parts, seconds, clock
+
+    def read(self, size: int = -1, /) -> bytes:
+        self.clock[0] += self.seconds
+        return self.parts.pop(0) if self.parts else b""
+
+
+def test_the_progress_guard_counts_only_time_spent_waiting_for_bytes() -> None:
+    clock = [0.0]
+    limits = Timeouts(read=10)
+
+    def guard(parts: list[bytes], seconds: float) -> ProgressGuard:
+        return ProgressGuard(Ticking(parts, seconds, clock), limits, lambda: clock[0])
+
+    steady = guard([b"x" * 2048] * 50, 3)  # 150 s in all, 2 KiB every 3 s
+    assert b"".join(iter(lambda: steady.read(4096), b"")) == b"x" * 2048 * 50
+
+    tail = guard([b"x" * 2048, b"end"], 0.1)
+    assert tail.read(4096)
+    clock[0] += 1000  # the database's time between reads does not count
+    assert tail.read(4096) == b"end"
+
+    trickle = guard([b"x"] * 50, 3)
+    with pytest.raises(StalledError, match="less than 1,024 bytes in 10 s"):
+        while trickle.read(4096):
+            pass
