@@ -50,3 +50,14 @@ def test_a_dev_fd_path_is_read_once(ready: str) -> None:
     assert result.exit_code == 0, result.output
     assert row_counts(ready)["movie"] == 2
     assert ledger(ready)[-1]["sha256"] == hashlib.sha256(MOVIES).hexdigest()
+
+
+def test_a_regular_file_that_cannot_be_read_is_one_line(ready: str) -> None:
+    # /proc/self/mem is a regular file whose first bytes cannot be read (EIO): the
+    # up-front hash gives up quietly and the load itself says why.
+    result = scli(ready, "load", "-m", "movie", "-c", "csv", "-f", "/proc/self/mem")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "scli: error: cannot read /proc/self/mem: Input/output error\n"
+    )
