@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
+from typer.testing import CliRunner, Result
 
 from strider_challenge.adapters.database import create_database_engine
+from tests.leaks import leaks
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE_DATA = ROOT.parent / "shared" / "case-data"
@@ -85,3 +87,20 @@ def case_data() -> Path:
     if not CASE_DATA.is_dir():
         pytest.skip(f"case data not found at {CASE_DATA}")
     return CASE_DATA
+
+
+@pytest.fixture(autouse=True)
+def no_secret_shown(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail any test in which scli, run through CliRunner, printed a test secret."""
+    outputs: list[str] = []
+    invoke = CliRunner.invoke
+
+    def recorded(self: CliRunner, *args: object, **options: object) -> Result:
+        result = invoke(self, *args, **options)  # type: ignore[arg-type]
+        outputs.extend((result.stdout, result.stderr))
+        return result
+
+    monkeypatch.setattr(CliRunner, "invoke", recorded)
+    yield
+    found = leaks(outputs)
+    assert not found, f"scli printed the test secret(s) {found}"

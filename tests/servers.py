@@ -10,15 +10,23 @@ import os
 import shutil
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import (
+    BaseHTTPRequestHandler,
+    SimpleHTTPRequestHandler,
+    ThreadingHTTPServer,
+)
 from pathlib import Path
 from typing import Any
 
 from pyftpdlib.authorizers import DummyAuthorizer  # type: ignore[import-untyped]
-from pyftpdlib.handlers import FTPHandler  # type: ignore[import-untyped]
+from pyftpdlib.handlers import (  # type: ignore[import-untyped]
+    DTPHandler,
+    FTPHandler,
+)
 from pyftpdlib.servers import FTPServer  # type: ignore[import-untyped]
 
 from strider_challenge.generator import write_dump
@@ -33,15 +41,41 @@ logging.getLogger("pyftpdlib").addHandler(logging.NullHandler())
 logging.getLogger("pyftpdlib").setLevel(logging.WARNING)
 
 
+class _PacedDTPHandler(DTPHandler):  # type: ignore[misc]
+    """Sends a file `chunk` bytes at a time, `pause` seconds apart."""
+
+    chunk = 1
+    pause = 0.0
+
+    def send(self, data: bytes) -> int:
+        time.sleep(self.pause)
+        sent: int = super().send(data[: self.chunk])
+        return sent
+
+
 @contextmanager
-def ftp_server(root: Path) -> Iterator[int]:
-    """An FTP server with one read-only account on `root`; yields its port."""
+def ftp_server(
+    root: Path, pace: tuple[int, float] | None = None, password: str = FTP_PASSWORD
+) -> Iterator[int]:
+    """An FTP server with one read-only account on `root`; yields its port.
+
+    Args:
+        root: the folder served.
+        password: the account's password (FTP_USER's).
+        pace: (bytes, seconds): files are sent that many bytes at a time, that many
+            seconds apart (a slow link, or a server that trickles).
+    """
     authorizer = DummyAuthorizer()
-    authorizer.add_user(FTP_USER, FTP_PASSWORD, str(root), perm="elr")
+    authorizer.add_user(FTP_USER, password, str(root), perm="elr")
     # No pause after a failed login: the wrong-password test needs no wait.
-    handler = type(
-        "Handler", (FTPHandler,), {"authorizer": authorizer, "auth_failed_timeout": 0}
-    )
+    options: dict[str, Any] = {"authorizer": authorizer, "auth_failed_timeout": 0}
+    if pace is not None:
+        chunk, pause = pace
+        options["dtp_handler"] = type(
+            "Paced", (_PacedDTPHandler,), {"chunk": chunk, "pause": pause}
+        )
+        options["use_sendfile"] = False  # sendfile() would bypass send()
+    handler = type("Handler", (FTPHandler,), options)
     server = FTPServer(("127.0.0.1", 0), handler)
     stop = threading.Event()
 
@@ -78,6 +112,86 @@ def http_server(root: Path) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextmanager
+def paced_http_server(body: bytes, chunk: int, pause: float) -> Iterator[int]:
+    """An HTTP server that sends `body` (any path) `chunk` bytes every `pause` s."""
+
+    class Paced(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for start in range(0, len(body), chunk):
+                    time.sleep(pause)
+                    self.wfile.write(body[start : start + chunk])
+                    self.wfile.flush()
+            except ConnectionError:
+                pass  # the client gave up, as it should
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Keep the test output clean."""
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Paced)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield int(server.server_address[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def silent_server() -> Iterator[int]:
+    """A TCP port that accepts connections and never says a word; yields it."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.05)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield int(listener.getsockname()[1])
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+        for connection in accepted:
+            connection.close()
+        listener.close()
+
+
+@contextmanager
+def unanswered_port() -> Iterator[int]:
+    """A port whose connections never complete: its listen queue is full.
+
+    Linux drops the handshake of a connection its full queue cannot take, so the
+    client waits as it would for a host that has gone away.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = int(listener.getsockname()[1])
+    filler = socket.create_connection(("127.0.0.1", port))
+    try:
+        yield port
+    finally:
+        filler.close()
+        listener.close()
 
 
 @contextmanager

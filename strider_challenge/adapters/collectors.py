@@ -47,6 +47,7 @@ from strider_challenge.adapters.sources import (
     UnsupportedLocationError,
     parse_location,
 )
+from strider_challenge.adapters.timeouts import Timeouts
 from strider_challenge.domain.errors import ShapeError, SourceError
 
 #: Bytes read from the source at a time; a block ends at the last record inside.
@@ -877,8 +878,11 @@ def collector_for(
     collector: str | None = None,
     *,
     encoding: str = UTF8,
+    field_limit: int = FIELD_LIMIT,
 ) -> FileCollector:
     """The collector of a location: the one named, else the one its name implies.
+
+    `field_limit` is the CSV collector's (JSON has no fields that long to fear).
 
     Raises:
         UnsupportedLocationError: the location is a URL the tool cannot read.
@@ -894,15 +898,26 @@ def collector_for(
             f"cannot tell how to read {where.shown}: {reason}; use --collector "
             f"{', '.join(COLLECTORS)}"
         )
+    if name == "csv":
+        return CsvCollector(where, encoding, field_limit)
     return COLLECTORS[name](where, encoding)
 
 
 class DumpFolder:
     """The files of a dump, by their names inside its folder (local or remote)."""
 
-    def __init__(self, location: Location | Path | str) -> None:
+    def __init__(
+        self,
+        location: Location | Path | str,
+        *,
+        field_limit: int = FIELD_LIMIT,
+        timeouts: Timeouts | None = None,
+    ) -> None:
+        self.field_limit = field_limit
         self.location = (
-            location if isinstance(location, Location) else parse_location(location)
+            location
+            if isinstance(location, Location)
+            else parse_location(location, timeouts=timeouts)
         )
         if isinstance(self.location, StdinLocation):
             raise UnsupportedLocationError(
@@ -920,4 +935,4 @@ class DumpFolder:
 
     def collector(self, name: str) -> FileCollector:
         """The collector of the file `name`, chosen by its extension."""
-        return collector_for(self.location.child(name))
+        return collector_for(self.location.child(name), field_limit=self.field_limit)

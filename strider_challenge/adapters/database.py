@@ -1,5 +1,6 @@
 """Engines for the supported databases, configured the same way everywhere."""
 
+import math
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -8,13 +9,10 @@ from typing import Any
 
 import psycopg2
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
-from sqlalchemy.exc import (
-    ArgumentError,
-    NoSuchModuleError,
-    OperationalError,
-    SQLAlchemyError,
-)
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from strider_challenge.adapters.redaction import encode_userinfo, redact
+from strider_challenge.adapters.timeouts import Timeouts
 from strider_challenge.domain.errors import DatabaseError, LoadError
 
 #: Where the data goes when nothing else is said: a file beside the working directory.
@@ -23,6 +21,18 @@ DEFAULT_DATABASE_URL = "sqlite:///database.db"
 
 #: Execution option of a connection whose transactions write (see `_begin_sqlite`).
 SQLITE_WRITES = "scli_writes"
+
+#: The backends and drivers the tool supports, as SQLAlchemy names them.
+SUPPORTED = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg2")
+#: Seconds of silence before TCP probes a PostgreSQL server, between probes, and how
+#: many go unanswered before the connection is dropped: a server that vanishes
+#: mid-load (power cut, network gone) fails the load in about a minute.
+KEEPALIVE = {
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 #: The database every PostgreSQL server has, to connect to when the target is missing.
 MAINTENANCE_DATABASE = "postgres"
@@ -43,7 +53,8 @@ DRIVER_ERRORS = (psycopg2.Error, sqlite3.Error)
 def describe_database_error(error: BaseException) -> str:
     """One line for the user: the driver's message, without SQLAlchemy's wrapping."""
     text = str(getattr(error, "orig", None) or error).strip()
-    return f"database: {text.splitlines()[0] if text else type(error).__name__}"
+    line = redact(text.splitlines()[0]) if text else type(error).__name__
+    return f"database: {line}"
 
 
 def as_database_error(error: BaseException) -> DatabaseError | None:
@@ -72,31 +83,59 @@ def normalise_url(url: str) -> URL:
     """Parse a URL; plain `postgresql://` (or `postgres://`) means the psycopg2 driver.
 
     SQLAlchemy 2.1 maps a bare `postgresql://` to psycopg 3, which is not installed.
+    A password typed with a raw `/`, `#`, `?` or `@` is encoded first.
+
+    Raises:
+        DatabaseUrlError: the URL does not parse (a port that is not a number, a
+            malformed IPv6 host), or names a database the tool does not support.
     """
     try:
-        parsed = make_url(url)
-    except ArgumentError as error:
-        raise DatabaseUrlError(f"invalid database URL {url!r}: {error}") from None
+        parsed = make_url(encode_userinfo(url))
+        parsed.port  # noqa: B018 (a port that is not a number raises here)
+    except (ArgumentError, ValueError) as error:
+        raise DatabaseUrlError(
+            f"invalid database URL {redact(url)!r}: {redact(str(error))}"
+        ) from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg2")
+    if parsed.drivername not in SUPPORTED:
+        raise DatabaseUrlError(
+            f"unsupported database {parsed.drivername} in {redact(url)!r}: the "
+            "supported ones are sqlite (sqlite:///FILE) and postgresql via psycopg2 "
+            "(postgresql://user@host:port/name)"
+        )
     return parsed
 
 
-def create_database_engine(url: str, *, create: bool = True) -> Engine:
+def create_database_engine(
+    url: str, *, create: bool = True, timeouts: Timeouts | None = None
+) -> Engine:
     """Build an engine for a SQLite or PostgreSQL URL.
 
     SQLite is put in WAL mode with real transactions (SQLAlchemy's default lets the
     driver open them lazily), so a failed load rolls back everything it did.
+    PostgreSQL connections give up after the connect timeout (libpq's
+    `connect_timeout`, whole seconds, at least 2) and probe an idle server with TCP
+    keepalives, so a server that stops answering ends the load instead of hanging it.
 
     Args:
         url: the database's URL.
         create: whether a SQLite file that does not exist may be made (SQLite
             creates it on the first connection); if not, MissingDatabaseError.
+        timeouts: the connect timeout; default: SCLI_CONNECT_TIMEOUT, else 30 s.
     """
+    parsed = normalise_url(url)
+    options: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql":
+        options["connect_args"] = postgres_connect_args(
+            timeouts or Timeouts.from_environ()
+        )
     try:
-        engine = create_engine(normalise_url(url))
-    except (ArgumentError, NoSuchModuleError) as error:
-        raise DatabaseUrlError(f"invalid database URL {url!r}: {error}") from None
+        engine = create_engine(parsed, **options)
+    except (ArgumentError, ValueError) as error:  # a query argument it refuses
+        raise DatabaseUrlError(
+            f"invalid database URL {redact(url)!r}: {redact(str(error))}"
+        ) from None
     if not create and _missing_sqlite_file(engine):
         engine.dispose()
         raise MissingDatabaseError(
@@ -107,6 +146,11 @@ def create_database_engine(url: str, *, create: bool = True) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         event.listen(engine, "begin", _begin_sqlite)
     return engine
+
+
+def postgres_connect_args(timeouts: Timeouts) -> dict[str, int]:
+    """The connection parameters libpq gets: the connect timeout, then keepalives."""
+    return {"connect_timeout": max(2, math.ceil(timeouts.connect)), **KEEPALIVE}
 
 
 def _missing_sqlite_file(engine: Engine) -> bool:
@@ -133,7 +177,9 @@ def create_missing_database(url: str) -> bool:
     if target.get_backend_name() != "postgresql" or not name:
         return False
     server = create_engine(
-        target.set(database=MAINTENANCE_DATABASE), isolation_level="AUTOCOMMIT"
+        target.set(database=MAINTENANCE_DATABASE),
+        isolation_level="AUTOCOMMIT",
+        connect_args=postgres_connect_args(Timeouts.from_environ()),
     )
     try:
         try:

@@ -10,7 +10,9 @@ import errno
 import ftplib
 import gzip
 import os
+import socket
 import sys
+import time
 import zlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
@@ -22,6 +24,8 @@ from urllib.parse import SplitResult, unquote, urlsplit, urlunsplit
 
 import fsspec  # type: ignore[import-untyped]
 
+from strider_challenge.adapters.redaction import encode_userinfo, redact
+from strider_challenge.adapters.timeouts import MIN_PROGRESS, StalledError, Timeouts
 from strider_challenge.domain.errors import SourceError
 
 #: The location that reads standard input.
@@ -32,7 +36,7 @@ STDIN_SHOWN = "<stdin>"
 SCHEMES = ("file", "ftp", "http", "https", "s3")
 #: The FTP credentials a URL may leave out, so that they stay out of shell history.
 FTP_USER_ENV, FTP_PASSWORD_ENV = "SCLI_FTP_USER", "SCLI_FTP_PASSWORD"
-#: Bytes fetched per request from FTP and S3; HTTP is one response, streamed.
+#: Bytes fetched per request from S3 (and per read of an FTP data socket at most).
 BLOCK_SIZE = 4 << 20
 #: The suffix of a gzip-compressed file.
 GZIP_SUFFIX = ".gz"
@@ -108,7 +112,10 @@ class Location(ABC):
             yield stream
 
     def _cannot_read(self, error: Exception) -> SourceError:
-        return SourceError(f"cannot read {self.shown}: {describe(error)}")
+        return SourceError(f"cannot read {self.shown}: {self._describe(error)}")
+
+    def _describe(self, error: Exception) -> str:
+        return describe(error)
 
     def _not_gzip(self, error: Exception) -> SourceError:
         return SourceError(
@@ -152,9 +159,13 @@ class LocalLocation(Location):
         return self.path.name
 
     @property
-    def local_path(self) -> Path:
-        """The path itself."""
-        return self.path
+    def local_path(self) -> Path | None:
+        """The path, when it is a regular file.
+
+        A pipe, a FIFO or a device (`-f <(gunzip -c x)`, /dev/fd/N) can be read only
+        once: it is hashed as it streams, like standard input.
+        """
+        return self.path if self.path.is_file() else None
 
     def child(self, relative: str) -> "LocalLocation":
         """The path of `relative` under this folder, shown the way the folder was."""
@@ -216,9 +227,11 @@ class RemoteLocation(Location):
         *,
         environ: Mapping[str, str],
         connection: Connection | None = None,
+        timeouts: Timeouts | None = None,
     ) -> None:
-        super().__init__(without_password(url))
+        super().__init__(redact(urlunsplit(url), environ=environ))
         self.url = url
+        self.timeouts = timeouts or Timeouts()
         self.scheme = url.scheme.lower()
         self._environ = environ
         self._password = url.password and unquote(url.password)
@@ -238,6 +251,7 @@ class RemoteLocation(Location):
             self.url._replace(path=path),
             environ=self._environ,
             connection=self.connection,
+            timeouts=self.timeouts,
         )
 
     def exists(self) -> bool:
@@ -255,18 +269,32 @@ class RemoteLocation(Location):
         return True
 
     def _open_raw(self, stack: ExitStack) -> ByteStream:
-        options = {"block_size": 0} if self.scheme in ("http", "https") else {}
-        stream: ByteStream = stack.enter_context(
-            self.connection.filesystem().open(self._path(), "rb", **options)
-        )
-        return stream
+        filesystem = self.connection.filesystem()
+        stream: ByteStream
+        if self.scheme == "ftp":
+            stream = FtpDownload(filesystem, self._path())
+            stack.callback(stream.close)
+        else:
+            options = {"block_size": 0} if self.scheme in ("http", "https") else {}
+            stream = stack.enter_context(filesystem.open(self._path(), "rb", **options))
+        if self.scheme == "s3":
+            return stream
+        return ProgressGuard(stream, self.timeouts)
 
     def _new_filesystem(self) -> Any:
         # A fresh instance: fsspec's cache could hand back one built for another
         # server, or before the environment changed.
-        return fsspec.filesystem(
-            self.scheme, skip_instance_cache=True, **self._options()
-        )
+        try:
+            filesystem = fsspec.filesystem(
+                self.scheme, skip_instance_cache=True, **self._options()
+            )
+        except TimeoutError:
+            raise StalledError(self.timeouts.no_connection()) from None
+        if self.scheme == "ftp":
+            # Logged in: from now on the socket waits up to the idle-read timeout.
+            filesystem.ftp.timeout = self.timeouts.read
+            filesystem.ftp.sock.settimeout(self.timeouts.read)
+        return filesystem
 
     def _options(self) -> dict[str, Any]:
         if self.scheme == "ftp":
@@ -277,10 +305,20 @@ class RemoteLocation(Location):
                 "username": username or self._environ.get(FTP_USER_ENV) or None,
                 "password": self._password,
                 "block_size": BLOCK_SIZE,
+                "timeout": self.timeouts.connect,
             }
         if self.scheme == "s3":
             return {"default_block_size": BLOCK_SIZE}
-        return {}
+        import aiohttp  # here, not at the top: importing it costs every command 0.2 s
+
+        # No total: a transfer that still moves may take all night.
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=None,
+            sock_connect=self.timeouts.connect,
+            sock_read=self.timeouts.read,
+        )
+        return {"client_kwargs": {"timeout": timeout}}
 
     def _path(self) -> str:
         if self.scheme == "ftp":
@@ -292,23 +330,31 @@ class RemoteLocation(Location):
     def _cannot_read(self, error: Exception) -> SourceError:
         return SourceError(self._hidden(str(super()._cannot_read(error))))
 
+    def _describe(self, error: Exception) -> str:
+        return describe(error, timeouts=self.timeouts)
+
     def _not_gzip(self, error: Exception) -> SourceError:
         return SourceError(self._hidden(str(super()._not_gzip(error))))
 
     def _hidden(self, message: str) -> str:
         """The message with the password masked, should a library have quoted it."""
-        return message.replace(self._password, "***") if self._password else message
+        return redact(message, secrets=[self._password], environ=self._environ)
 
 
 def parse_location(
-    text: str | Path, *, environ: Mapping[str, str] | None = None
+    text: str | Path,
+    *,
+    environ: Mapping[str, str] | None = None,
+    timeouts: Timeouts | None = None,
 ) -> Location:
     """The location a user typed: a path, `-` for standard input, or a URL.
 
     Args:
         text: what the user typed (a Path is taken as a local path).
         environ: where FTP credentials missing from a URL are looked up
-            (SCLI_FTP_USER, SCLI_FTP_PASSWORD); default: the process environment.
+            (SCLI_FTP_USER, SCLI_FTP_PASSWORD), and SCLI_SECRET_PARAMS; default:
+            the process environment.
+        timeouts: a remote location's connect and idle-read timeouts.
 
     Raises:
         UnsupportedLocationError: a URL whose scheme the tool does not read.
@@ -319,34 +365,104 @@ def parse_location(
         return StdinLocation()
     if "://" not in text:
         return LocalLocation(Path(text))
-    url = urlsplit(text)
+    try:
+        url = urlsplit(encode_userinfo(text))
+        url.port  # noqa: B018 (a port that is not a number raises here)
+    except ValueError as error:
+        raise UnsupportedLocationError(
+            f"cannot read {redact(text)}: not a valid URL ({error})"
+        ) from None
     scheme = url.scheme.lower()
     if scheme not in SCHEMES:
         raise UnsupportedLocationError(
-            f"cannot read {without_password(url)}: unsupported scheme "
+            f"cannot read {redact(urlunsplit(url))}: unsupported scheme "
             f"{scheme or '(none)'}: use a path or a "
             f"{', '.join(s + '://' for s in SCHEMES[:-1])} or {SCHEMES[-1]}:// URL"
         )
     if scheme == "file":
         if url.netloc not in ("", "localhost"):
             raise UnsupportedLocationError(
-                f"cannot read {text}: a file:// URL names a local path, as in "
+                f"cannot read {redact(text)}: a file:// URL names a local path, as in "
                 "file:///data/movies.csv"
             )
-        return LocalLocation(Path(unquote(url.path)), text)
-    return RemoteLocation(url, environ=os.environ if environ is None else environ)
+        return LocalLocation(Path(unquote(url.path)), redact(text))
+    return RemoteLocation(
+        url, environ=os.environ if environ is None else environ, timeouts=timeouts
+    )
 
 
-def without_password(url: SplitResult) -> str:
-    """The URL as typed, without the password of its user (ftp://user@host/path)."""
-    userinfo, at, host = url.netloc.rpartition("@")
-    user = userinfo.partition(":")[0]
-    netloc = f"{user}@{host}" if at else host
-    return urlunsplit(url._replace(netloc=netloc))
+class FtpDownload:
+    """A file's bytes straight off an FTP data connection, as they arrive.
+
+    fsspec's FTP file fetches whole blocks: a server that trickles would keep one
+    read waiting for hours. Here every read returns what the socket has, so that
+    `ProgressGuard` sees the trickle.
+    """
+
+    def __init__(self, filesystem: Any, path: str) -> None:
+        filesystem.info(path)  # a missing file is FileNotFoundError, as elsewhere
+        self._ftp: ftplib.FTP = filesystem.ftp
+        self._ftp.voidcmd("TYPE I")
+        self._socket: socket.socket = self._ftp.transfercmd(f"RETR {path}")
+
+    def read(self, size: int = -1, /) -> bytes:
+        """What the data connection has, up to `size` bytes; empty at the end."""
+        return self._socket.recv(size if size > 0 else BLOCK_SIZE)
+
+    def close(self) -> None:
+        """Close the data connection and read the server's word on the transfer."""
+        self._socket.close()
+        try:
+            self._ftp.voidresp()
+        except ftplib.all_errors:
+            pass  # a transfer cut short is answered 426: the read already failed
 
 
-def describe(error: BaseException, default: str | None = None) -> str:
-    """A short reason for a transport error, as the user should read it."""
+class ProgressGuard:
+    """A stream that fails when it delivers too little for too long.
+
+    Only the time spent waiting in the transport counts, not the time the load
+    spends between reads: a slow database never makes a source look stalled.
+    """
+
+    def __init__(
+        self,
+        stream: ByteStream,
+        timeouts: Timeouts,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._stream = stream
+        self._timeouts = timeouts
+        self._clock = clock
+        self._waited = 0.0
+        self._delivered = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to `size` bytes; StalledError after a trickle of `read` seconds."""
+        started = self._clock()
+        data = self._stream.read(size)
+        self._waited += self._clock() - started
+        self._delivered += len(data)
+        if self._delivered >= MIN_PROGRESS or not data:
+            self._waited, self._delivered = 0.0, 0
+        elif self._waited > self._timeouts.read:
+            raise StalledError(self._timeouts.no_progress())
+        return data
+
+
+def describe(
+    error: BaseException,
+    default: str | None = None,
+    *,
+    timeouts: Timeouts | None = None,
+) -> str:
+    """A short reason for a transport error, as the user should read it.
+
+    Args:
+        error: what the transport raised.
+        default: the reason when the error has no message.
+        timeouts: the timeouts in force, to name the one that ended a transfer.
+    """
     import aiohttp  # here, not at the top: importing it costs every command 0.2 s
 
     transport_errors = (
@@ -359,8 +475,15 @@ def describe(error: BaseException, default: str | None = None) -> str:
     if isinstance(error, FileNotFoundError):
         # fsspec's HTTP reports any failure to stat a URL as not found, from the cause.
         if isinstance(cause, transport_errors):
-            return describe(cause, default)
+            return describe(cause, default, timeouts=timeouts)
         return "No such file"
+    if isinstance(error, StalledError):
+        return str(error)
+    if isinstance(error, TimeoutError) and timeouts is not None:
+        # fsspec wraps aiohttp's timeouts in its own FSTimeoutError.
+        if any(isinstance(e, aiohttp.ConnectionTimeoutError) for e in (error, cause)):
+            return timeouts.no_connection()
+        return timeouts.no_progress()
     if isinstance(error, aiohttp.ClientResponseError):
         if error.status == HTTPStatus.NOT_FOUND:
             return "No such file"

@@ -9,10 +9,15 @@ import json
 import tempfile
 from collections.abc import Iterable, Iterator
 
+from strider_challenge.domain.errors import LoadError
 from strider_challenge.domain.results import Rejection
 
 #: Bytes kept in memory before the spool moves to a temporary file.
 IN_MEMORY = 8 << 20
+
+
+class SpoolFullError(LoadError):
+    """The temporary directory has no room left for the rejected records."""
 
 
 class RejectionSpool:
@@ -25,12 +30,24 @@ class RejectionSpool:
         self.count = 0
 
     def write(self, rejections: Iterable[Rejection]) -> None:
-        """Keep these rejections."""
-        for rejection in rejections:
-            self._file.write(
-                json.dumps([rejection.position, rejection.raw, rejection.error]) + "\n"
-            )
-            self.count += 1
+        """Keep these rejections.
+
+        Raises:
+            SpoolFullError: the temporary file cannot grow (disk full, quota).
+        """
+        try:
+            for rejection in rejections:
+                self._file.write(
+                    json.dumps([rejection.position, rejection.raw, rejection.error])
+                    + "\n"
+                )
+                self.count += 1
+        except OSError as error:
+            raise SpoolFullError(
+                f"no room for the rejected records in {tempfile.gettempdir()}: "
+                f"{error.strerror or error} (free some space, or point TMPDIR at a "
+                "bigger disk)"
+            ) from None
 
     def __iter__(self) -> Iterator[Rejection]:
         """Every rejection kept, in the order written."""

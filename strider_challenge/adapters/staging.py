@@ -120,14 +120,15 @@ def _encoder(dataset: Dataset[Any]) -> ArrowToPostgresBinaryEncoder:
 class _CopyStream:
     """What psycopg2's `copy_expert` reads: the binary COPY stream, batch by batch.
 
-    An error raised while producing the batches is kept, to be re-raised as itself.
+    An error raised while producing the batches is kept, to be re-raised as itself;
+    Ctrl-C too (KeyboardInterrupt), which psycopg2 would report as a failed COPY.
     """
 
     def __init__(
         self, encoder: ArrowToPostgresBinaryEncoder, batches: Iterable[pa.RecordBatch]
     ) -> None:
         self.rows = 0
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
         self._parts = self._encoded(encoder, batches)
 
     def _encoded(
@@ -149,7 +150,7 @@ class _CopyStream:
             for part in self._parts:
                 if part:
                     return part
-        except Exception as error:
+        except BaseException as error:
             self.error = error
             raise
         return b""

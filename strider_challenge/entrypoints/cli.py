@@ -15,7 +15,7 @@ from rich.table import Table
 
 from strider_challenge import __version__
 from strider_challenge.adapters.arrow_rows import use_system_allocator
-from strider_challenge.adapters.collectors import COLLECTORS
+from strider_challenge.adapters.collectors import COLLECTORS, FIELD_LIMIT
 from strider_challenge.adapters.database import (
     DEFAULT_DATABASE_URL,
     MissingDatabaseError,
@@ -23,16 +23,20 @@ from strider_challenge.adapters.database import (
     create_missing_database,
 )
 from strider_challenge.adapters.schema import head_revision
+from strider_challenge.adapters.timeouts import DEFAULT_CONNECT, DEFAULT_READ, Timeouts
 from strider_challenge.domain.datasets import DATASETS, LOAD_MODES, get_dataset
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     LOAD_EXIT_CODES,
     AsOf,
+    ConnectTimeout,
     DatabaseUrl,
+    FieldLimit,
     MaxRejects,
     OneLineErrorGroup,
     Quiet,
     QuietLoad,
+    ReadTimeout,
     choice,
     clean_errors,
     engine_with_tables,
@@ -123,7 +127,7 @@ def _schema_status(database_url: str) -> tuple[str | None, str]:
         engine = create_database_engine(database_url, create=False)
     except MissingDatabaseError:
         return None, head_revision()
-    return services.schema_status(uow=SqlAlchemyUnitOfWork(engine))
+    return services.schema_status(uow=SqlAlchemyUnitOfWork(engine, writes=False))
 
 
 @app.command(epilog=LOAD_EXIT_CODES)
@@ -185,6 +189,9 @@ def load(
         ),
     ] = False,
     max_rejects: MaxRejects = None,
+    field_limit: FieldLimit = FIELD_LIMIT,
+    connect_timeout: ConnectTimeout = DEFAULT_CONNECT,
+    read_timeout: ReadTimeout = DEFAULT_READ,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     quiet: QuietLoad = False,
 ) -> None:
@@ -198,10 +205,13 @@ def load(
     is skipped unless --force.
     """
     dataset = get_dataset(model)
-    source = dump.source_for(config, collector)
+    limits = Timeouts(connect=connect_timeout, read=read_timeout)
+    source = dump.source_for(
+        config, collector, field_limit=field_limit, timeouts=limits
+    )
     live = not quiet and sys.stdout.isatty()
     with clean_errors():
-        engine = engine_with_tables(database_url)
+        engine = engine_with_tables(database_url, limits)
     with clean_errors(), _progress(dataset.name, enabled=live) as on_progress:
         report = services.load(
             dataset=dataset,
@@ -304,7 +314,7 @@ def runs(
     with clean_errors():
         engine = engine_with_tables(database_url)
         found = services.recent_runs(
-            uow=SqlAlchemyUnitOfWork(engine), limit=limit, model=model
+            uow=SqlAlchemyUnitOfWork(engine, writes=False), limit=limit, model=model
         )
     if output is RunsFormat.json:
         typer.echo(json.dumps([run.model_dump(mode="json") for run in found], indent=2))

@@ -8,10 +8,17 @@ from typing import Annotated, Any
 
 import typer
 from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
 from typer.core import TyperGroup
 
+from strider_challenge.adapters.collectors import FIELD_LIMIT
 from strider_challenge.adapters.database import create_database_engine
+from strider_challenge.adapters.redaction import redact
+from strider_challenge.adapters.timeouts import (
+    CONNECT_TIMEOUT_ENV,
+    MIN_PROGRESS,
+    READ_TIMEOUT_ENV,
+    Timeouts,
+)
 from strider_challenge.domain.errors import LoadError, TooManyRejectsError
 from strider_challenge.service_layer import readiness
 from strider_challenge.service_layer.services import LoadReport
@@ -19,6 +26,8 @@ from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
 #: Exit codes, as documented in `scli load --help` and the README.
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_TOO_MANY_REJECTS = 0, 1, 2, 3
+#: The shell's code for a command ended by SIGINT (Ctrl-C): 128 + 2.
+EXIT_INTERRUPTED = 130
 
 #: The exit codes `scli load` documents, for its --help and the README.
 LOAD_EXIT_CODES = (
@@ -48,11 +57,24 @@ class OneLineErrorGroup(TyperGroup):
                 args, prog_name, complete_var, standalone_mode=False, **extra
             )
         except typer.TyperException as error:
-            typer.echo(f"scli: error: {error.format_message()}", err=True)
+            typer.echo(f"scli: error: {redact(error.format_message())}", err=True)
             code = error.exit_code
         if not standalone_mode:
             return code
         sys.exit(code or EXIT_OK)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; Ctrl-C is one line and exit code 130, not a traceback.
+
+        The unit of work has rolled back by the time the interrupt gets here.
+        """
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            typer.echo(
+                "scli: interrupted: the load in progress was rolled back", err=True
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 DatabaseUrl = Annotated[
@@ -71,6 +93,41 @@ MaxRejects = Annotated[
         metavar="N",
         help="A load (each file of a dump) with more than N rejected records "
         "fails and rolls back.",
+    ),
+]
+FieldLimit = Annotated[
+    int,
+    typer.Option(
+        "--field-limit",
+        min=1,
+        metavar="CHARS",
+        help="The longest CSV field accepted, in characters (default "
+        f"{FIELD_LIMIT:,}, 128 KiB of ASCII): a record with a longer field is "
+        "rejected, the rest loads.",
+    ),
+]
+ConnectTimeout = Annotated[
+    float,
+    typer.Option(
+        "--connect-timeout",
+        envvar=CONNECT_TIMEOUT_ENV,
+        min=0.1,
+        metavar="SECONDS",
+        help="Give up on an FTP, HTTP(S) or PostgreSQL server that does not accept "
+        "the connection (and, for FTP, the login) within SECONDS (PostgreSQL: "
+        "whole seconds, at least 2).",
+    ),
+]
+ReadTimeout = Annotated[
+    float,
+    typer.Option(
+        "--read-timeout",
+        envvar=READ_TIMEOUT_ENV,
+        min=0.1,
+        metavar="SECONDS",
+        help=f"Give up on an FTP or HTTP(S) transfer that delivers less than "
+        f"{MIN_PROGRESS:,} bytes in SECONDS; a transfer still moving is never cut, "
+        "however long it takes.",
     ),
 ]
 Quiet = Annotated[
@@ -131,7 +188,7 @@ def metavar(choices: Iterable[str]) -> str:
 
 def fail(message: str, code: int = EXIT_FAILED) -> typer.Exit:
     """Print one error line; the caller raises the returned Exit."""
-    typer.echo(f"scli: error: {message}", err=True)
+    typer.echo(f"scli: error: {redact(message)}", err=True)
     return typer.Exit(code)
 
 
@@ -147,8 +204,8 @@ def clean_errors() -> Iterator[None]:
 
 
 def shown(url: str) -> str:
-    """The URL without its password, for messages."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The URL without its password or secret parameters, for messages."""
+    return redact(url)
 
 
 def print_rejections(report: LoadReport, unit: str, of: str = "") -> None:
@@ -171,13 +228,13 @@ def print_rejections(report: LoadReport, unit: str, of: str = "") -> None:
         typer.echo(f"  {unit} {sample.position}: {sample.error}", err=True)
 
 
-def engine_with_tables(database_url: str) -> Engine:
+def engine_with_tables(database_url: str, timeouts: Timeouts | None = None) -> Engine:
     """An engine on a database `scli init-db` has set up; a SQLite file is never made.
 
     Raises:
         MissingDatabaseError: there is no SQLite file at the URL.
         NoTablesError: the database has none of the tool's tables.
     """
-    engine = create_database_engine(database_url, create=False)
-    readiness.require_tables(uow=SqlAlchemyUnitOfWork(engine))
+    engine = create_database_engine(database_url, create=False, timeouts=timeouts)
+    readiness.require_tables(uow=SqlAlchemyUnitOfWork(engine, writes=False))
     return engine

@@ -10,25 +10,31 @@ from rich.table import Table
 from strider_challenge.adapters.collectors import (
     COLLECTORS,
     EXTENSIONS,
+    FIELD_LIMIT,
     DumpFolder,
     FileCollector,
     collector_for,
     infer_collector,
 )
 from strider_challenge.adapters.database import DEFAULT_DATABASE_URL
+from strider_challenge.adapters.redaction import redact
 from strider_challenge.adapters.sources import (
     GZIP_SUFFIX,
     Location,
     UnsupportedLocationError,
     parse_location,
 )
+from strider_challenge.adapters.timeouts import DEFAULT_CONNECT, DEFAULT_READ, Timeouts
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     EXIT_USAGE,
     AsOf,
+    ConnectTimeout,
     DatabaseUrl,
+    FieldLimit,
     MaxRejects,
     QuietLoad,
+    ReadTimeout,
     clean_errors,
     engine_with_tables,
     fail,
@@ -51,19 +57,25 @@ LOAD_DUMP_EXIT_CODES = (
 COUNTS = ("read", "inserted", "updated", "unchanged", "rejected", "duplicates")
 
 
-def source_for(config: str, collector: str | None) -> FileCollector:
+def source_for(
+    config: str,
+    collector: str | None,
+    *,
+    field_limit: int = FIELD_LIMIT,
+    timeouts: Timeouts | None = None,
+) -> FileCollector:
     """The collector `scli load` reads: --collector if given, else by the name.
 
     A location or name the tool cannot read is a usage error (exit code 2).
     """
     try:
-        where = parse_location(config)
+        where = parse_location(config, timeouts=timeouts)
     except UnsupportedLocationError as error:
         raise fail(str(error), EXIT_USAGE) from None
     name = collector or infer_collector(where.name)
     if name is None:
         raise fail(_no_collector(where), EXIT_USAGE)
-    return collector_for(where, name)
+    return collector_for(where, name, field_limit=field_limit)
 
 
 def _no_collector(where: Location) -> str:
@@ -109,6 +121,9 @@ def load_dump(
         ),
     ] = False,
     max_rejects: MaxRejects = None,
+    field_limit: FieldLimit = FIELD_LIMIT,
+    connect_timeout: ConnectTimeout = DEFAULT_CONNECT,
+    read_timeout: ReadTimeout = DEFAULT_READ,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     quiet: QuietLoad = False,
 ) -> None:
@@ -121,12 +136,13 @@ def load_dump(
     fatal (unless --strict); a file that fails is rolled back and reported, and
     the others are still loaded. Prints one summary table.
     """
+    limits = Timeouts(connect=connect_timeout, read=read_timeout)
     with clean_errors():
         try:
-            folder = DumpFolder(location)
+            folder = DumpFolder(location, field_limit=field_limit, timeouts=limits)
         except UnsupportedLocationError as error:
             raise fail(str(error), EXIT_USAGE) from None
-        engine = engine_with_tables(database_url)
+        engine = engine_with_tables(database_url, limits)
         report = dumps.load_dump(
             dump=folder,
             uow=SqlAlchemyUnitOfWork(engine),
@@ -140,7 +156,7 @@ def load_dump(
         for result in report.files:
             _print_rejections(result)
     for result in report.failed:
-        typer.echo(f"scli: error: {result.model}: {result.error}", err=True)
+        typer.echo(redact(f"scli: error: {result.model}: {result.error}"), err=True)
     if report.failed:
         raise typer.Exit(EXIT_FAILED)
 

@@ -98,15 +98,22 @@ class SqlAlchemyUnitOfWork(AbstractUnitOfWork):
     Every error of the database or its driver, raised inside the unit of work or
     while it begins or ends, leaves it as the domain's DatabaseError, with the
     driver's one-line message.
+
+    Args:
+        engine: the database's engine.
+        writes: whether the work writes. On SQLite a writer takes the write lock
+            when it begins (and waits for another writer); a reader does not, so
+            `scli runs` reads beside a running load (WAL) instead of queueing.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, writes: bool = True) -> None:
         self.engine = engine
+        self.writes = writes
 
     def __enter__(self) -> Self:
         with database_errors():
             self.connection: Connection = self.engine.connect().execution_options(
-                **{SQLITE_WRITES: True}
+                **{SQLITE_WRITES: self.writes}
             )
             self.transaction = self.connection.begin()
         return super().__enter__()

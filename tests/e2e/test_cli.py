@@ -215,7 +215,7 @@ def test_load_errors_are_one_line_exit_1_and_change_nothing(
 @pytest.mark.parametrize(
     "url, message",
     [
-        ("nosuchdb://x", "invalid database URL 'nosuchdb://x'"),
+        ("nosuchdb://x", "unsupported database nosuchdb in 'nosuchdb://x'"),
         ("::", "invalid database URL '::'"),
         ("postgresql://nobody:secret@127.0.0.1:9/x", "database: connection to server"),
     ],

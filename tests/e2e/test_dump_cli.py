@@ -168,7 +168,7 @@ def test_a_folder_without_any_dump_file_is_an_error(ready: str, tmp_path: Path) 
     ("location", "message"),
     [
         ("-", "- (standard input) is one file, not a dump folder"),
-        ("sftp://u:pw@h/d", "cannot read sftp://u@h/d: unsupported scheme sftp"),
+        ("sftp://u:pw@h/d", "cannot read sftp://u:***@h/d: unsupported scheme sftp"),
     ],
 )
 def test_a_location_that_cannot_be_a_dump_is_a_usage_error(

@@ -183,7 +183,7 @@ def test_a_bad_database_url_is_one_line() -> None:
     result = scli("nosuchdb://x", "query", "SELECT 1")
 
     assert result.exit_code == 1
-    assert result.stderr.startswith("scli: error: invalid database URL")
+    assert result.stderr.startswith("scli: error: unsupported database nosuchdb")
 
 
 def test_query_prints_a_table_by_default(rules: str) -> None:

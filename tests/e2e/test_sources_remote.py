@@ -69,7 +69,7 @@ def test_load_dump_over_ftp_matches_a_local_load_of_the_same_files(
     assert loaded(ready) == loaded(local)  # same counts, same digests
     assert row_counts(ready) == row_counts(local)
     assert all(count > 0 for count in row_counts(ready).values())
-    shown = ftp.replace(f":{FTP_PASSWORD}@", "@")
+    shown = ftp.replace(f":{FTP_PASSWORD}@", ":***@")
     runs = json.loads(scli(ready, "runs", "--format", "json").stdout)
     assert sorted(run["source"] for run in runs) == sorted(
         f"{shown}/{name}" for _, name in DUMP_FILES
@@ -97,7 +97,7 @@ def test_a_wrong_ftp_password_is_one_line_and_changes_nothing(
 ) -> None:
     before = snapshot(ready)
     wrong = ftp.replace(FTP_PASSWORD, "not-the-password")
-    shown = ftp.replace(f":{FTP_PASSWORD}@", "@")
+    shown = ftp.replace(f":{FTP_PASSWORD}@", ":***@")
 
     whole = scli(ready, "load-dump", f"{wrong}/")
     one = scli(ready, "load", "-m", "book", "-f", f"{wrong}/vendor/books.json")
@@ -120,7 +120,7 @@ def test_a_refused_connection_is_one_line_and_changes_nothing(ready: str) -> Non
 
     assert_one_line_error(
         ftp_dump,
-        f"cannot read ftp://u@127.0.0.1:{port}/nightly/internal/movies.csv: "
+        f"cannot read ftp://u:***@127.0.0.1:{port}/nightly/internal/movies.csv: "
         "connection refused",
     )
     assert_one_line_error(
@@ -137,7 +137,7 @@ def test_a_missing_remote_file_is_one_line_and_changes_nothing(
     ready: str, ftp: str, http: str
 ) -> None:
     before = snapshot(ready)
-    shown = ftp.replace(f":{FTP_PASSWORD}@", "@")
+    shown = ftp.replace(f":{FTP_PASSWORD}@", ":***@")
 
     over_ftp = scli(ready, "load", "-m", "movie", "-f", f"{ftp}/internal/nope.csv")
     over_http = scli(ready, "load", "-m", "movie", "-f", f"{http}/nope.csv")
@@ -167,7 +167,7 @@ def test_a_truncated_remote_gzip_aborts_the_load_mid_stream(
 
     assert_one_line_error(
         result,
-        f"ftp://{FTP_USER}@127.0.0.1:{port}/internal/streams.csv.gz is not a valid "
+        f"ftp://{FTP_USER}:***@127.0.0.1:{port}/internal/streams.csv.gz is not a valid "
         "gzip file: Compressed file ended before the end-of-stream marker was "
         "reached",
     )
