@@ -344,7 +344,7 @@ def _cell(value: object) -> str:
 from strider_challenge.entrypoints import answers  # noqa: E402
 
 app.command("report")(answers.report)
-app.command("query")(answers.query)
+app.command("query", cls=answers.QueryCommand)(answers.query)
 
 # Registered last: `load-dump`, and the sources `load` reads, live in their own module.
 from strider_challenge.entrypoints import dump  # noqa: E402
