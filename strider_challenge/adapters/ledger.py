@@ -37,6 +37,12 @@ class LedgerRepository:
         values = run.model_dump(exclude={"id", "model", "source", "started_at"})
         self.connection.execute(update(RUNS).where(RUNS.c.id == run.id).values(values))
 
+    def record(self, run: LoadRun) -> int:
+        """Write a whole ledger row: an attempt that skipped or failed."""
+        values = run.model_dump(exclude={"id"})
+        statement = insert(RUNS).values(values).returning(RUNS.c.id)
+        return int(self.connection.execute(statement).scalar_one())
+
     def store_rejections(self, load_id: int, rejections: Iterable[Rejection]) -> int:
         """Keep every refused record of a load whole; return how many there were."""
         stored = 0
@@ -75,9 +81,13 @@ class LedgerRepository:
         latest: datetime | None = self.connection.execute(statement).scalar_one()
         return latest
 
-    def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
-        """The latest loads, newest first."""
+    def recent(
+        self, *, limit: int, model: str | None = None, status: str | None = None
+    ) -> list[LoadRun]:
+        """The latest loads (of `model`, with `status`, when given), newest first."""
         conditions = [] if model is None else [RUNS.c.model == model]
+        if status is not None:
+            conditions.append(RUNS.c.status == status)
         return self._select(*conditions, limit=limit)
 
     def _select(self, *conditions: Any, limit: int) -> list[LoadRun]:

@@ -18,6 +18,7 @@ from strider_challenge.adapters.merge_plan import (
 from strider_challenge.adapters.partitions import Partitions
 from strider_challenge.domain.columns import Instant
 from strider_challenge.domain.datasets import Dataset
+from strider_challenge.domain.deletions import check_deletions
 from strider_challenge.domain.results import MergeCounts
 
 #: Room for PostgreSQL's sorts and hash joins, this transaction only.
@@ -38,8 +39,20 @@ class Merger:
         self.dialect = connection.dialect.name
         self.target = connection.dialect.identifier_preparer.quote(dataset.table_name)
 
-    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
-        """Merge the `staged` rows, effective `as_of`; a `full` dump marks the rest."""
+    def merge(
+        self,
+        staged: int,
+        *,
+        as_of: datetime,
+        full: bool,
+        max_deletes: float | None = None,
+    ) -> MergeCounts:
+        """Merge the `staged` rows, effective `as_of`; a `full` dump marks the rest.
+
+        The classification counts the records a full dump lacks before any is
+        marked: more than `max_deletes` percent of the current ones raises
+        TooManyDeletionsError, and the load's transaction rolls back.
+        """
         if self.dialect == "postgresql":
             self.connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
         first = not self._holds_rows()
@@ -50,9 +63,9 @@ class Merger:
         )
         if first and fresh is None:
             with indexes.built_after(self.connection, self.dataset.table_name):
-                counts = self._run(plan, staged, as_of)
+                counts = self._run(plan, staged, as_of, max_deletes)
         else:
-            counts = self._run(plan, staged, as_of)
+            counts = self._run(plan, staged, as_of, max_deletes)
         if fresh is not None:
             partitions.attach(fresh)
         return counts
@@ -64,7 +77,13 @@ class Merger:
             ).scalar_one()
         )
 
-    def _run(self, plan: tuple[Step, ...], staged: int, as_of: datetime) -> MergeCounts:
+    def _run(
+        self,
+        plan: tuple[Step, ...],
+        staged: int,
+        as_of: datetime,
+        max_deletes: float | None,
+    ) -> MergeCounts:
         inserted, deleted = 0, 0
         distinct: int | None = None
         actions: dict[str, int] = {}
@@ -77,6 +96,13 @@ class Merger:
             result = self.connection.execute(statement, {"t": as_of})
             if step.counts == ACTIONS:
                 actions = {str(action): int(n) for action, n in result}
+                check_deletions(
+                    self.dataset.name,
+                    deleting=actions.get("absent", 0),
+                    # Every current record is absent, changed or the same.
+                    current=sum(actions.get(a, 0) for a in ("absent", "changed", "same")),
+                    max_deletes=max_deletes,
+                )
             elif step.counts == DISTINCT:
                 distinct = int(result.scalar_one())
             elif step.counts == INSERTED:

@@ -25,7 +25,8 @@ LOAD_EXIT_CODES = (
     "Exit codes: 0 loaded, or skipped as already loaded (rejected records, if any, "
     "are stored and reported); 1 nothing loaded (unreadable source, wrong shape, "
     "database error); 2 usage error; 3 more rejected records than --max-rejects "
-    "allows (nothing loaded)."
+    "allows (nothing loaded). A failed or skipped load is recorded in load_run too "
+    "(status failed or skipped)."
 )
 
 
@@ -71,6 +72,17 @@ MaxRejects = Annotated[
         metavar="N",
         help="A load (each file of a dump) with more than N rejected records "
         "fails and rolls back.",
+    ),
+]
+MaxDeletes = Annotated[
+    float,
+    typer.Option(
+        "--max-deletes",
+        min=0,
+        metavar="PERCENT",
+        help="A full load (each full file of a dump) that would mark more than "
+        "PERCENT of the model's current records deleted loads nothing and fails: "
+        "a guard against a truncated dump. --force lets it through too.",
     ),
 ]
 Quiet = Annotated[

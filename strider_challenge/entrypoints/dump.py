@@ -27,6 +27,7 @@ from strider_challenge.entrypoints.common import (
     EXIT_USAGE,
     AsOf,
     DatabaseUrl,
+    MaxDeletes,
     MaxRejects,
     QuietLoad,
     clean_errors,
@@ -34,6 +35,7 @@ from strider_challenge.entrypoints.common import (
     fail,
     print_rejections,
 )
+from strider_challenge.domain.deletions import DEFAULT_MAX_DELETES
 from strider_challenge.service_layer import dumps
 from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 
@@ -105,10 +107,12 @@ def load_dump(
             "--force",
             help="Load even the files whose bytes were already loaded; load a file "
             "older than its model's newest dump as a correction at that dump's "
-            "time; load an empty full dump (every record is marked deleted).",
+            "time; load an empty full dump (every record is marked deleted), or "
+            "one that marks more than --max-deletes percent deleted.",
         ),
     ] = False,
     max_rejects: MaxRejects = None,
+    max_deletes: MaxDeletes = DEFAULT_MAX_DELETES,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     quiet: QuietLoad = False,
 ) -> None:
@@ -134,6 +138,7 @@ def load_dump(
             force=force,
             strict=strict,
             max_rejects=max_rejects,
+            max_deletes=max_deletes,
         )
     if not quiet:
         _print_table(report)

@@ -206,12 +206,15 @@ def test_the_ledger_row_adds_up_and_a_second_load_is_skipped(
     ((status, read, inserted, updated, unchanged, rejected, duplicates, sha),) = rows(
         db,
         "SELECT status, rows_read, inserted, updated, unchanged, rejected, duplicates,"
-        " sha256 FROM load_run",
+        " sha256 FROM load_run WHERE status = 'succeeded'",
     )
     assert (status, read, inserted, rejected, duplicates) == ("succeeded", 3, 1, 1, 1)
     assert read == sum((inserted, updated, unchanged, rejected, duplicates))
     assert sha == first.sha256 and len(str(sha)) == 64
     assert second.skipped_as == first.run_id
+    assert rows(db, "SELECT status, sha256, error FROM load_run WHERE id = 2") == [
+        ("skipped", sha, f"these bytes were already loaded by load #{first.run_id}")
+    ]
 
 
 def test_a_source_that_breaks_after_several_batches_leaves_nothing(
@@ -228,7 +231,11 @@ def test_a_source_that_breaks_after_several_batches_leaves_nothing(
         load(db, path)
 
     assert rows(db, "SELECT count(*) FROM movie") == [(0,)]
-    assert rows(db, "SELECT count(*) FROM load_run") == [(0,)]
+    ((status, read, inserted, error),) = rows(
+        db, "SELECT status, rows_read, inserted, error FROM load_run"
+    )
+    assert (status, read, inserted) == ("failed", 0, 0)
+    assert "not a valid gzip file" in error and "\n" not in error
 
 
 @pytest.mark.postgres
