@@ -890,10 +890,11 @@ def collector_for(
 class DumpFolder:
     """The files of a dump, by their names inside its folder (local or remote)."""
 
-    def __init__(self, location: Location | Path | str) -> None:
+    def __init__(self, location: Location | Path | str, encoding: str = UTF8) -> None:
         self.location = (
             location if isinstance(location, Location) else parse_location(location)
         )
+        self.encoding = encoding
         if isinstance(self.location, StdinLocation):
             raise UnsupportedLocationError(
                 f"{STDIN} (standard input) is one file, not a dump folder"
@@ -910,4 +911,4 @@ class DumpFolder:
 
     def collector(self, name: str) -> FileCollector:
         """The collector of the file `name`, chosen by its extension."""
-        return collector_for(self.location.child(name))
+        return collector_for(self.location.child(name), encoding=self.encoding)

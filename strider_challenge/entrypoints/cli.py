@@ -30,6 +30,7 @@ from strider_challenge.entrypoints.common import (
     LOAD_EXIT_CODES,
     AsOf,
     DatabaseUrl,
+    Encoding,
     MaxDeletes,
     MaxRejects,
     OneLineErrorGroup,
@@ -175,6 +176,7 @@ def load(
             + ".",
         ),
     ] = None,
+    encoding: Encoding = "utf-8",
     as_of: AsOf = None,
     force: Annotated[
         bool,
@@ -201,7 +203,7 @@ def load(
     is skipped unless --force. A failed or skipped load leaves a load_run row too.
     """
     dataset = get_dataset(model)
-    source = dump.source_for(config, collector)
+    source = dump.source_for(config, collector, encoding)
     live = not quiet and sys.stdout.isatty()
     with clean_errors():
         engine = engine_with_tables(database_url)

@@ -1,5 +1,6 @@
 """What every command shares: options, exit codes, and errors as one clear line."""
 
+import codecs
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -122,6 +123,28 @@ def parse_instant(value: str) -> datetime:
         raise typer.BadParameter(f"{value!r} needs a UTC offset, e.g. +01:00 or Z")
     return parsed
 
+
+def parse_encoding(value: str) -> str:
+    """A text encoding Python knows (`latin-1`, `cp1252`, `utf-8`, ...)."""
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise typer.BadParameter(
+            f"{value!r} is not a text encoding Python knows (e.g. utf-8, latin-1, "
+            "cp1252)"
+        ) from None
+
+
+Encoding = Annotated[
+    str,
+    typer.Option(
+        "--encoding",
+        parser=parse_encoding,
+        metavar="NAME",
+        help="The text encoding of the file(s): utf-8 (default), latin-1, cp1252, "
+        "... A line (CSV, JSON Lines) that is not valid in it is a rejected record.",
+    ),
+]
 
 AsOf = Annotated[
     datetime | None,

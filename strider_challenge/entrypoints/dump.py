@@ -27,6 +27,7 @@ from strider_challenge.entrypoints.common import (
     EXIT_USAGE,
     AsOf,
     DatabaseUrl,
+    Encoding,
     MaxDeletes,
     MaxRejects,
     QuietLoad,
@@ -53,7 +54,9 @@ LOAD_DUMP_EXIT_CODES = (
 COUNTS = ("read", "inserted", "updated", "unchanged", "rejected", "duplicates")
 
 
-def source_for(config: str, collector: str | None) -> FileCollector:
+def source_for(
+    config: str, collector: str | None, encoding: str = "utf-8"
+) -> FileCollector:
     """The collector `scli load` reads: --collector if given, else by the name.
 
     A location or name the tool cannot read is a usage error (exit code 2).
@@ -65,7 +68,7 @@ def source_for(config: str, collector: str | None) -> FileCollector:
     name = collector or infer_collector(where.name)
     if name is None:
         raise fail(_no_collector(where), EXIT_USAGE)
-    return collector_for(where, name)
+    return collector_for(where, name, encoding=encoding)
 
 
 def _no_collector(where: Location) -> str:
@@ -100,6 +103,7 @@ def load_dump(
             "fails.",
         ),
     ] = False,
+    encoding: Encoding = "utf-8",
     as_of: AsOf = None,
     force: Annotated[
         bool,
@@ -127,7 +131,7 @@ def load_dump(
     """
     with clean_errors():
         try:
-            folder = DumpFolder(location)
+            folder = DumpFolder(location, encoding=encoding)
         except UnsupportedLocationError as error:
             raise fail(str(error), EXIT_USAGE) from None
         engine = engine_with_tables(database_url)
