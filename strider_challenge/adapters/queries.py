@@ -33,6 +33,7 @@ from strider_challenge.domain.answers import (
     Window,
 )
 from strider_challenge.domain.charts import Bins, Shift, local_days
+from strider_challenge.domain.checks import SENTINEL_TITLE
 from strider_challenge.domain.columns import sqlite_instant
 from strider_challenge.domain.indexes import title_key
 
@@ -42,8 +43,6 @@ REPORT_TABLES = ("movie", "stream", "author", "book", "review")
 #: The name `scli query` prepares its statement under (PostgreSQL).
 PREPARED = "scli_query"
 
-#: The vendor's placeholder movie title; a review naming it names no movie.
-SENTINEL_TITLE = "end"
 
 
 class AnswerQueries(ABC):

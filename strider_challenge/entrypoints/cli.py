@@ -380,6 +380,11 @@ from strider_challenge.entrypoints import answers  # noqa: E402
 app.command("report")(answers.report)
 app.command("query", cls=answers.QueryCommand)(answers.query)
 
+# Registered last: the data-quality check lives in its own module.
+from strider_challenge.entrypoints import check  # noqa: E402
+
+app.command("check")(check.check)
+
 # Registered last: `load-dump`, and the sources `load` reads, live in their own module.
 from strider_challenge.entrypoints import dump  # noqa: E402
 
