@@ -32,10 +32,10 @@ def _quote(name: str) -> str:
 
 
 def _named(link: Link, dialect: str, *, deleted_only: bool) -> str:
-    """The live records of `link.table` naming a key the target lacks: the target
-    table `tbl`, the key `k`, and how it is shown, `v`.
+    """The live records of `link.table` naming a key the target lacks.
 
-    Only deleted: the target has the key, in deleted records only (shown as the
+    Columns: the target table `tbl`, the key `k`, and how it is shown, `v`. Only
+    deleted: the target has the key, in deleted records only (shown as the
     deleted record's own key).
     """
     key = title_key(f"r.{link.column}", dialect)

@@ -22,8 +22,7 @@ PGRES_COMMAND_OK = 1
 
 
 def library_path(package: Path) -> str | None:
-    """The libpq beside a psycopg2 wheel's package (`psycopg2_binary.libs`), else
-    the system's."""
+    """The libpq beside a psycopg2 wheel's package, else the system's."""
     bundled = sorted((package.parent / "psycopg2_binary.libs").glob("libpq*.so*"))
     return str(bundled[0]) if bundled else ctypes.util.find_library("pq")
 
@@ -59,7 +58,7 @@ def prepare(connection: Any, name: str, sql: str) -> str | None:
     try:
         if library.PQresultStatus(result) == PGRES_COMMAND_OK:
             return None
-        message = library.PQresultErrorMessage(result).decode(codec, "replace")
+        message = str(library.PQresultErrorMessage(result).decode(codec, "replace"))
         return message.strip().splitlines()[0].removeprefix("ERROR:").strip()
     finally:
         library.PQclear(result)

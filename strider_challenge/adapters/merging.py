@@ -100,7 +100,9 @@ class Merger:
                     self.dataset.name,
                     deleting=actions.get("absent", 0),
                     # Every current record is absent, changed or the same.
-                    current=sum(actions.get(a, 0) for a in ("absent", "changed", "same")),
+                    current=sum(
+                        actions.get(a, 0) for a in ("absent", "changed", "same")
+                    ),
                     max_deletes=max_deletes,
                 )
             elif step.counts == DISTINCT:

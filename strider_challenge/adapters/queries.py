@@ -44,7 +44,6 @@ REPORT_TABLES = ("movie", "stream", "author", "book", "review")
 PREPARED = "scli_query"
 
 
-
 class AnswerQueries(ABC):
     """What the answer services read from a database, inside one read-only session."""
 

@@ -81,13 +81,14 @@ DELETED = "deleted_still_referenced"
 DELETED_SENTENCE = "deleted records that live records still name"
 
 #: Every table the check reads.
-CHECK_TABLES = tuple(dict.fromkeys(t for link in LINKS for t in (link.table, link.target)))
+CHECK_TABLES = tuple(
+    dict.fromkeys(t for link in LINKS for t in (link.table, link.target))
+)
 
 
 @dataclass(frozen=True)
 class Example:
-    """One record a finding is about: `key` in `table`, and how many live records
-    name it (`referenced_by`)."""
+    """One record a finding is about: `key` in `table`, named by `referenced_by`."""
 
     table: str
     key: str

@@ -6,7 +6,6 @@ from sqlmodel import Field, SQLModel
 
 from strider_challenge.domain.columns import Instant
 
-
 #: The outcomes of a load attempt, as `load_run.status` records them.
 SUCCEEDED, SKIPPED, FAILED = "succeeded", "skipped", "failed"
 STATUSES = (SUCCEEDED, SKIPPED, FAILED)

@@ -10,7 +10,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperCommand
 
@@ -254,12 +253,12 @@ def questions(parameters: ReportParameters) -> list[str]:
 class QueryCommand(TyperCommand):
     """`scli query`, whose SQL argument may begin with a `--` comment.
 
-    A word that begins with `-` and holds white space cannot be an option: it is the
-    SQL (`"-- count streams\nSELECT ..."`), moved after a `--` so that it is parsed
-    as the argument.
+    A word that begins with `-` and holds white space cannot be an option: it is
+    the SQL (`-- count streams`, a line end, `SELECT ...`), moved after a `--` so
+    that it is parsed as the argument.
     """
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         """Parse the arguments, a leading-comment SQL text taken as the argument."""
         if "--" not in args:
             texts = [a for a in args if a.startswith("-") and _holds_space(a)]

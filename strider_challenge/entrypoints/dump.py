@@ -22,6 +22,7 @@ from strider_challenge.adapters.sources import (
     UnsupportedLocationError,
     parse_location,
 )
+from strider_challenge.domain.deletions import DEFAULT_MAX_DELETES
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     EXIT_USAGE,
@@ -36,7 +37,6 @@ from strider_challenge.entrypoints.common import (
     fail,
     print_rejections,
 )
-from strider_challenge.domain.deletions import DEFAULT_MAX_DELETES
 from strider_challenge.service_layer import dumps
 from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 

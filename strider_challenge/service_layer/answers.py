@@ -1,5 +1,4 @@
-"""The use cases that read: the business's report, its charts, the data-quality
-check, and ad-hoc SQL."""
+"""The use cases that read: the report, its charts, the check, and ad-hoc SQL."""
 
 from strider_challenge.adapters.queries import AnswerQueries
 from strider_challenge.domain import charts

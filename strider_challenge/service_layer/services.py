@@ -174,7 +174,9 @@ def load(
     return report
 
 
-def _record(uow: AbstractUnitOfWork, attempt: LoadRun, finished_at: datetime) -> int | None:
+def _record(
+    uow: AbstractUnitOfWork, attempt: LoadRun, finished_at: datetime
+) -> int | None:
     """Write a skipped or failed attempt's ledger row in its own transaction.
 
     Returns:

@@ -1,5 +1,7 @@
-"""Every load attempt on record, and the guard against truncated full dumps, through
-`scli load`, `scli load-dump` and `scli runs`, on SQLite and PostgreSQL."""
+"""Every load attempt on record, and the guard against truncated full dumps.
+
+Through `scli load`, `scli load-dump` and `scli runs`, on SQLite and PostgreSQL.
+"""
 
 import json
 from pathlib import Path
@@ -48,7 +50,11 @@ def test_a_truncated_full_dump_loads_nothing_and_says_how_many(
 
 @pytest.mark.parametrize(
     ("options", "deleted"),
-    [(["--max-deletes", "95"], 190), (["--force"], 190), (["--max-deletes", "94.9"], None)],
+    [
+        (["--max-deletes", "95"], 190),
+        (["--force"], 190),
+        (["--max-deletes", "94.9"], None),
+    ],
 )
 def test_force_or_a_higher_max_deletes_lets_it_through(
     two_hundred: str, tmp_path: Path, options: list[str], deleted: int | None

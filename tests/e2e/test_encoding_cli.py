@@ -1,5 +1,4 @@
-"""`--encoding NAME`: `scli load` and `scli load-dump` read sources in another
-encoding, on SQLite and PostgreSQL."""
+"""`--encoding NAME`: sources in another encoding, on SQLite and PostgreSQL."""
 
 import json
 from pathlib import Path
@@ -77,7 +76,9 @@ def test_load_dump_reads_every_file_in_the_encoding(db: str, tmp_path: Path) -> 
     assert titles(db) == ["Amélie", "La Haine"]
 
 
-@pytest.mark.parametrize("command", [["load", "-m", "movie", "-f", "x.csv"], ["load-dump", "x"]])
+@pytest.mark.parametrize(
+    "command", [["load", "-m", "movie", "-f", "x.csv"], ["load-dump", "x"]]
+)
 def test_an_unknown_encoding_is_a_usage_error(db: str, command: list[str]) -> None:
     result = scli(db, *command, "--encoding", "klingon")
 

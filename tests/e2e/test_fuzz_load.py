@@ -1,5 +1,7 @@
-"""Fuzzed files through `scli load` on SQLite and PostgreSQL: a summary whose counts
-add up, or one clean error line and nothing written; never a traceback.
+"""Fuzzed files through `scli load` on SQLite and PostgreSQL.
+
+A summary whose counts add up, or one clean error line and nothing written; never a
+traceback.
 
 Raise SCLI_PROPERTY_EXAMPLES to try more files (e.g. 500 before a release).
 """
@@ -81,7 +83,9 @@ def db(database_url: str) -> str:
 def counts(stdout: str) -> dict[str, int]:
     found = SUMMARY.match(stdout)
     assert found, stdout
-    return {name: int(value.replace(",", "")) for name, value in found.groupdict().items()}
+    return {
+        name: int(value.replace(",", "")) for name, value in found.groupdict().items()
+    }
 
 
 @SETTINGS
@@ -95,7 +99,14 @@ def test_a_fuzzed_file_loads_whole_or_not_at_all(db: str, file: Any) -> None:
         path.write_bytes(data)
 
         result = scli(
-            db, "load", "-m", "movie", "-f", str(path), "--mode", "incremental",
+            db,
+            "load",
+            "-m",
+            "movie",
+            "-f",
+            str(path),
+            "--mode",
+            "incremental",
             "--force",
         )
 
@@ -104,7 +115,8 @@ def test_a_fuzzed_file_loads_whole_or_not_at_all(db: str, file: Any) -> None:
     if result.exit_code == 0:
         loaded = counts(result.stdout)
         assert loaded["read"] == sum(
-            loaded[n] for n in ("inserted", "updated", "unchanged", "rejected", "duplicates")
+            loaded[n]
+            for n in ("inserted", "updated", "unchanged", "rejected", "duplicates")
         )
         assert count_rows(db, "movie") == rows_before + loaded["inserted"]
     else:

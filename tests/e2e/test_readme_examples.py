@@ -230,9 +230,7 @@ def test_the_query_examples_run_where_they_say(sample: str) -> None:
 
 
 def test_the_query_that_begins_with_a_comment_runs_as_written(sample: str) -> None:
-    (block,) = [
-        b for b in blocks(README, "sh") if b.text.startswith('scli query "--')
-    ]
+    (block,) = [b for b in blocks(README, "sh") if b.text.startswith('scli query "--')]
     words = shlex.split(block.text)
 
     result = run(sample, Command(words[1:], None, ""))

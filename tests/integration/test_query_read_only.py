@@ -76,7 +76,10 @@ ESCAPES = {
     ],
     "sqlite": ["PRAGMA query_only = OFF; DELETE FROM movie"],
 }
-BOTH = ["COMMIT; BEGIN READ WRITE; DELETE FROM movie; COMMIT", "SELECT 1; DELETE FROM movie"]
+BOTH = [
+    "COMMIT; BEGIN READ WRITE; DELETE FROM movie; COMMIT",
+    "SELECT 1; DELETE FROM movie",
+]
 SEVERAL = {
     "sqlite": "one statement at a time",
     "postgresql": "cannot insert multiple commands into a prepared statement",

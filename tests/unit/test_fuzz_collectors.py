@@ -23,9 +23,28 @@ SETTINGS = settings(
 #: Bytes that steer a reader into its corners: quotes, separators, brackets, line
 #: ends, a byte order mark, bytes that are not UTF-8, a NUL.
 PIECES = [
-    b'"', b",", b"\n", b"\r\n", b"\r", b"[", b"]", b"{", b"}", b":", b"\\",
-    b"\xef\xbb\xbf", b"\xff", b"\xc3", b"\x00", b"null", b"1e999", b"title",
-    b'"title"', b"a", b" ", b"\t",
+    b'"',
+    b",",
+    b"\n",
+    b"\r\n",
+    b"\r",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b":",
+    b"\\",
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"\xc3",
+    b"\x00",
+    b"null",
+    b"1e999",
+    b"title",
+    b'"title"',
+    b"a",
+    b" ",
+    b"\t",
 ]
 HEADERS = {
     "csv": b"title,duration_mins,original_language,size_mb\n",

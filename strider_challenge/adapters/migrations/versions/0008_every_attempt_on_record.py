@@ -24,7 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Drop `error` (SQLite rebuilds the table, as it cannot drop a column in place
-    on every version)."""
+    """Drop `error` (SQLite rebuilds the table to drop a column)."""
     with op.batch_alter_table("load_run") as batch:
         batch.drop_column("error")
