@@ -155,7 +155,7 @@ def gzip_file(path: Path) -> Path:
 
 
 def ledger(database_url: str, status: str = "succeeded") -> list[dict[str, Any]]:
-    """The loads with `status`, oldest first, as `scli runs --format json` shows them."""
+    """The loads with `status`, oldest first, as `scli runs --format json` has them."""
     result = scli(
         database_url, "runs", "--format", "json", "--limit", "1000", "--status", status
     )
