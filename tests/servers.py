@@ -268,9 +268,11 @@ def gzip_file(path: Path) -> Path:
     return target
 
 
-def ledger(database_url: str) -> list[dict[str, Any]]:
-    """Every load recorded, oldest first, as `scli runs --format json` shows it."""
-    result = scli(database_url, "runs", "--format", "json", "--limit", "1000")
+def ledger(database_url: str, status: str = "succeeded") -> list[dict[str, Any]]:
+    """The loads with `status`, oldest first, as `scli runs --format json` has them."""
+    result = scli(
+        database_url, "runs", "--format", "json", "--limit", "1000", "--status", status
+    )
     assert result.exit_code == 0, result.output
     runs: list[dict[str, Any]] = json.loads(result.stdout)
     return runs[::-1]

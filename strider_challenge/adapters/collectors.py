@@ -400,7 +400,12 @@ class CsvCollector(FileCollector):
                 f"{self.source}: its header line is not valid {self.encoding} "
                 "(use --encoding to name the file's encoding)"
             )
-        header = next(csv.reader([text]), [])
+        try:
+            header = next(csv.reader([text]), [])
+        except csv.Error as error:  # a lone carriage return, a NUL, ...
+            raise SourceError(
+                f"{self.source}: its header line is not valid CSV: {error}"
+            ) from None
         if not header:
             raise ShapeError(f"{self.source} is empty: a CSV file needs a header line")
         repeated = sorted(name for name, n in Counter(header).items() if n > 1)
@@ -910,6 +915,7 @@ class DumpFolder:
         self,
         location: Location | Path | str,
         *,
+        encoding: str = UTF8,
         field_limit: int = FIELD_LIMIT,
         timeouts: Timeouts | None = None,
     ) -> None:
@@ -919,6 +925,7 @@ class DumpFolder:
             if isinstance(location, Location)
             else parse_location(location, timeouts=timeouts)
         )
+        self.encoding = encoding
         if isinstance(self.location, StdinLocation):
             raise UnsupportedLocationError(
                 f"{STDIN} (standard input) is one file, not a dump folder"
@@ -935,4 +942,8 @@ class DumpFolder:
 
     def collector(self, name: str) -> FileCollector:
         """The collector of the file `name`, chosen by its extension."""
-        return collector_for(self.location.child(name), field_limit=self.field_limit)
+        return collector_for(
+            self.location.child(name),
+            encoding=self.encoding,
+            field_limit=self.field_limit,
+        )

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select, update
 
+from strider_challenge.adapters.redaction import redact
 from strider_challenge.domain.ledger import LoadRun, RejectedRecord
 from strider_challenge.domain.results import Rejection
 
@@ -36,6 +37,17 @@ class LedgerRepository:
         """Record what a load did."""
         values = run.model_dump(exclude={"id", "model", "source", "started_at"})
         self.connection.execute(update(RUNS).where(RUNS.c.id == run.id).values(values))
+
+    def record(self, run: LoadRun) -> int:
+        """Write a whole ledger row: an attempt that skipped or failed.
+
+        Its error is stored as it was printed: with any secret in it redacted.
+        """
+        values = run.model_dump(exclude={"id"})
+        if run.error is not None:
+            values["error"] = redact(run.error)
+        statement = insert(RUNS).values(values).returning(RUNS.c.id)
+        return int(self.connection.execute(statement).scalar_one())
 
     def store_rejections(self, load_id: int, rejections: Iterable[Rejection]) -> int:
         """Keep every refused record of a load whole; return how many there were."""
@@ -75,9 +87,13 @@ class LedgerRepository:
         latest: datetime | None = self.connection.execute(statement).scalar_one()
         return latest
 
-    def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
-        """The latest loads, newest first."""
+    def recent(
+        self, *, limit: int, model: str | None = None, status: str | None = None
+    ) -> list[LoadRun]:
+        """The latest loads (of `model`, with `status`, when given), newest first."""
         conditions = [] if model is None else [RUNS.c.model == model]
+        if status is not None:
+            conditions.append(RUNS.c.status == status)
         return self._select(*conditions, limit=limit)
 
     def _select(self, *conditions: Any, limit: int) -> list[LoadRun]:

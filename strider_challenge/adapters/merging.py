@@ -21,6 +21,7 @@ from strider_challenge.adapters.merge_plan import (
 from strider_challenge.adapters.partitions import Partitions
 from strider_challenge.domain.columns import Instant
 from strider_challenge.domain.datasets import Dataset
+from strider_challenge.domain.deletions import check_deletions
 from strider_challenge.domain.results import MergeCounts
 
 #: Room for PostgreSQL's sorts and hash joins, this transaction only.
@@ -43,27 +44,48 @@ class Merger:
         self.dialect = connection.dialect.name
         self.target = connection.dialect.identifier_preparer.quote(dataset.table_name)
 
-    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
+    def merge(
+        self,
+        staged: int,
+        *,
+        as_of: datetime,
+        full: bool,
+        max_deletes: float | None = None,
+    ) -> MergeCounts:
         """Merge the `staged` rows, effective `as_of`; a `full` dump marks the rest.
+
+        The classification counts the records a full dump lacks before any is
+        marked: more than `max_deletes` percent of the current ones raises
+        TooManyDeletionsError, and the load's transaction rolls back.
 
         On PostgreSQL the rows bound for empty tables or partitions are first
         trusted to repeat no key, inside a savepoint; if an index built after the
         fill finds a repeat, the savepoint is undone and the plan runs again, looking
         for repeats first.
         """
+
+        def attempt(trust: bool) -> MergeCounts:
+            return self._merge(staged, as_of, full, max_deletes, trust=trust)
+
         if self.dialect == "sqlite":
-            return self._merge(staged, as_of=as_of, full=full, trust=False)
+            return attempt(trust=False)
         self.connection.exec_driver_sql(f"SET LOCAL work_mem = '{WORK_MEM}'")
         try:
             with self.connection.begin_nested():
-                return self._merge(staged, as_of=as_of, full=full, trust=True)
+                return attempt(trust=True)
         except IntegrityError as error:
             if getattr(error.orig, "pgcode", None) != UNIQUE_VIOLATION:
                 raise
-        return self._merge(staged, as_of=as_of, full=full, trust=False)
+        return attempt(trust=False)
 
     def _merge(
-        self, staged: int, *, as_of: datetime, full: bool, trust: bool
+        self,
+        staged: int,
+        as_of: datetime,
+        full: bool,
+        max_deletes: float | None,
+        *,
+        trust: bool,
     ) -> MergeCounts:
         first = not self._holds_rows()
         partitions = Partitions(self.connection, self.dataset)
@@ -78,9 +100,9 @@ class Merger:
         )
         if first and fresh is None:
             with indexes.built_after(self.connection, self.dataset.table_name):
-                counts = self._run(plan, staged, as_of)
+                counts = self._run(plan, staged, as_of, max_deletes)
         else:
-            counts = self._run(plan, staged, as_of)
+            counts = self._run(plan, staged, as_of, max_deletes)
         if fresh is not None:
             partitions.attach(fresh)
         return counts
@@ -92,7 +114,13 @@ class Merger:
             ).scalar_one()
         )
 
-    def _run(self, plan: tuple[Step, ...], staged: int, as_of: datetime) -> MergeCounts:
+    def _run(
+        self,
+        plan: tuple[Step, ...],
+        staged: int,
+        as_of: datetime,
+        max_deletes: float | None,
+    ) -> MergeCounts:
         inserted, deleted = 0, 0
         distinct: int | None = None
         repeats: int | None = None
@@ -106,6 +134,15 @@ class Merger:
             result = self.connection.execute(statement, {"t": as_of})
             if step.counts == ACTIONS:
                 actions = {str(action): int(n) for action, n in result}
+                check_deletions(
+                    self.dataset.name,
+                    deleting=actions.get("absent", 0),
+                    # Every current record is absent, changed or the same.
+                    current=sum(
+                        actions.get(a, 0) for a in ("absent", "changed", "same")
+                    ),
+                    max_deletes=max_deletes,
+                )
             elif step.counts == DISTINCT:
                 distinct = int(result.scalar_one())
             elif step.counts == REPEATS:

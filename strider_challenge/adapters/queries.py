@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, inspect, text
 
+from strider_challenge.adapters import libpq
 from strider_challenge.domain.answers import (
     AnswerError,
     QueryResult,
@@ -32,14 +33,15 @@ from strider_challenge.domain.answers import (
     Window,
 )
 from strider_challenge.domain.charts import Bins, Shift, local_days
+from strider_challenge.domain.checks import SENTINEL_TITLE
 from strider_challenge.domain.columns import sqlite_instant
 from strider_challenge.domain.indexes import title_key
 
 #: The tables the report reads.
 REPORT_TABLES = ("movie", "stream", "author", "book", "review")
 
-#: The vendor's placeholder movie title; a review naming it names no movie.
-SENTINEL_TITLE = "end"
+#: The name `scli query` prepares its statement under (PostgreSQL).
+PREPARED = "scli_query"
 
 
 class AnswerQueries(ABC):
@@ -447,6 +449,22 @@ class PostgresAnswerQueries(SqlAnswerQueries):
     def instant(self, value: datetime) -> Any:
         """Aware datetimes bind as `timestamptz`."""
         return value
+
+    def run(self, sql: str) -> QueryResult:
+        """Prepare the text as exactly one statement, then run it by name.
+
+        The simple query protocol would run every statement of `COMMIT; BEGIN READ
+        WRITE; DELETE ...` in turn; a prepared statement is one statement or an
+        error, before anything runs (`adapters/libpq.py`).
+
+        Raises:
+            AnswerError: the database refused it; the message is its first line.
+        """
+        driver = self.connection.connection.driver_connection
+        refused = libpq.prepare(driver, PREPARED, sql)
+        if refused is not None:
+            raise AnswerError(f"database: {refused}")
+        return super().run(f"EXECUTE {PREPARED}")
 
 
 class SqliteAnswerQueries(SqlAnswerQueries):

@@ -35,3 +35,7 @@ class EmptyFullDumpError(LoadError):
 
 class NoTablesError(LoadError):
     """The database has none of the tool's tables: `scli init-db` was never run."""
+
+
+class TooManyDeletionsError(LoadError):
+    """A full dump would mark more of the current records deleted than allowed."""

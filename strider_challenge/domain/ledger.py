@@ -6,14 +6,21 @@ from sqlmodel import Field, SQLModel
 
 from strider_challenge.domain.columns import Instant
 
+#: The outcomes of a load attempt, as `load_run.status` records them.
+SUCCEEDED, SKIPPED, FAILED = "succeeded", "skipped", "failed"
+STATUSES = (SUCCEEDED, SKIPPED, FAILED)
+
 
 class LoadRun(SQLModel, table=True):
-    """One successful load: what it read, from where, and what it did.
+    """One load attempt: what it read, from where, what it did, or why it did not.
 
     Invariant: rows_read = inserted + updated + unchanged + rejected + duplicates.
     `as_of` is the dump's effective time; `deleted` counts the records a full dump
     lacked; `undeleted` the deleted records that came back (among `updated`).
-    A load that fails is rolled back whole and leaves no row here.
+    A load that fails is rolled back whole; then a row of its own transaction
+    records it, `failed`, every count zero, `error` its one-line message. A load
+    skipped as already loaded is a `skipped` row whose `error` says by which load.
+    `error` is NULL for a load that succeeded.
     """
 
     __tablename__ = "load_run"
@@ -35,6 +42,7 @@ class LoadRun(SQLModel, table=True):
     duplicates: int = 0
     deleted: int = 0
     undeleted: int = 0
+    error: str | None = None
 
 
 class RejectedRecord(SQLModel, table=True):

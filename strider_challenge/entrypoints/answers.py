@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from strider_challenge.adapters.database import (
     DEFAULT_DATABASE_URL,
@@ -249,6 +250,27 @@ def questions(parameters: ReportParameters) -> list[str]:
     ]
 
 
+class QueryCommand(TyperCommand):
+    """`scli query`, whose SQL argument may begin with a `--` comment.
+
+    A word that begins with `-` and holds white space cannot be an option: it is
+    the SQL (`-- count streams`, a line end, `SELECT ...`), moved after a `--` so
+    that it is parsed as the argument.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Parse the arguments, a leading-comment SQL text taken as the argument."""
+        if "--" not in args:
+            texts = [a for a in args if a.startswith("-") and _holds_space(a)]
+            if texts:
+                args = [a for a in args if a not in texts] + ["--", *texts]
+        return super().parse_args(ctx, args)
+
+
+def _holds_space(word: str) -> bool:
+    return any(character.isspace() for character in word)
+
+
 def query(
     sql: Annotated[
         str | None,
@@ -271,6 +293,10 @@ def query(
 
     The session is read-only in the database itself (a read-only transaction on
     PostgreSQL, PRAGMA query_only on SQLite): a statement that writes is refused.
+    The text is run as exactly one statement (on PostgreSQL, a prepared
+    statement): a text of several, such as "COMMIT; DELETE ...", is refused
+    before any of it runs. SQL that begins with a -- comment is read as the SQL.
+
     Exit codes: 0 ran; 1 the database refused it or failed, or the file cannot be
     read; 2 usage error.
     """

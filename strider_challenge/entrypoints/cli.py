@@ -25,13 +25,17 @@ from strider_challenge.adapters.database import (
 from strider_challenge.adapters.schema import head_revision
 from strider_challenge.adapters.timeouts import DEFAULT_CONNECT, DEFAULT_READ, Timeouts
 from strider_challenge.domain.datasets import DATASETS, LOAD_MODES, get_dataset
+from strider_challenge.domain.deletions import DEFAULT_MAX_DELETES
+from strider_challenge.domain.ledger import STATUSES
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     LOAD_EXIT_CODES,
     AsOf,
     ConnectTimeout,
     DatabaseUrl,
+    Encoding,
     FieldLimit,
+    MaxDeletes,
     MaxRejects,
     OneLineErrorGroup,
     Quiet,
@@ -178,6 +182,7 @@ def load(
             + ".",
         ),
     ] = None,
+    encoding: Encoding = "utf-8",
     as_of: AsOf = None,
     force: Annotated[
         bool,
@@ -185,10 +190,12 @@ def load(
             "--force",
             help="Load even if these exact bytes were already loaded; load a dump "
             "older than the newest one as a correction at the newest one's time; "
-            "load an empty full dump (every record is marked deleted).",
+            "load an empty full dump (every record is marked deleted), or one "
+            "that marks more than --max-deletes percent deleted.",
         ),
     ] = False,
     max_rejects: MaxRejects = None,
+    max_deletes: MaxDeletes = DEFAULT_MAX_DELETES,
     field_limit: FieldLimit = FIELD_LIMIT,
     connect_timeout: ConnectTimeout = DEFAULT_CONNECT,
     read_timeout: ReadTimeout = DEFAULT_READ,
@@ -202,12 +209,12 @@ def load(
     rejected_record table and the first few are printed with their line number
     (CSV) or array index (JSON). Each load is recorded in the load_run table with
     its counts and the SHA-256 of the file; a file already loaded for this model
-    is skipped unless --force.
+    is skipped unless --force. A failed or skipped load leaves a load_run row too.
     """
     dataset = get_dataset(model)
     limits = Timeouts(connect=connect_timeout, read=read_timeout)
     source = dump.source_for(
-        config, collector, field_limit=field_limit, timeouts=limits
+        config, collector, encoding=encoding, field_limit=field_limit, timeouts=limits
     )
     live = not quiet and sys.stdout.isatty()
     with clean_errors():
@@ -221,6 +228,7 @@ def load(
             as_of=as_of,
             force=force,
             max_rejects=max_rejects,
+            max_deletes=max_deletes,
             on_progress=on_progress,
             on_wait=None if quiet else _waiting(dataset.name),
         )
@@ -305,16 +313,33 @@ def runs(
             help="Only the loads of this model.",
         ),
     ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            "--status",
+            parser=choice(STATUSES),
+            metavar=metavar(STATUSES),
+            help="Only the loads that ended so.",
+        ),
+    ] = None,
     output: Annotated[
         RunsFormat, typer.Option("--format", help="table or json.")
     ] = RunsFormat.table,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
 ) -> None:
-    """List the latest loads from the load_run ledger, newest first."""
+    """List the latest load attempts from the load_run ledger, newest first.
+
+    Every attempt is there: succeeded, skipped (these bytes were already loaded)
+    and failed (rolled back; error says why). A load killed outright (SIGKILL)
+    cannot write its row.
+    """
     with clean_errors():
         engine = engine_with_tables(database_url)
         found = services.recent_runs(
-            uow=SqlAlchemyUnitOfWork(engine, writes=False), limit=limit, model=model
+            uow=SqlAlchemyUnitOfWork(engine, writes=False),
+            limit=limit,
+            model=model,
+            status=status,
         )
     if output is RunsFormat.json:
         typer.echo(json.dumps([run.model_dump(mode="json") for run in found], indent=2))
@@ -341,10 +366,22 @@ RUN_COUNTS = (
     "deleted",
     "undeleted",
 )
-RUN_COLUMNS = ("id", "model", "mode", "as_of", "started_at", *RUN_COUNTS, "source")
+RUN_COLUMNS = (
+    "id",
+    "model",
+    "status",
+    "mode",
+    "as_of",
+    "started_at",
+    *RUN_COUNTS,
+    "source",
+    "error",
+)
 
 
 def _cell(value: object) -> str:
+    if value is None:
+        return ""
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, int):
@@ -356,7 +393,12 @@ def _cell(value: object) -> str:
 from strider_challenge.entrypoints import answers  # noqa: E402
 
 app.command("report")(answers.report)
-app.command("query")(answers.query)
+app.command("query", cls=answers.QueryCommand)(answers.query)
+
+# Registered last: the data-quality check lives in its own module.
+from strider_challenge.entrypoints import check  # noqa: E402
+
+app.command("check")(check.check)
 
 # Registered last: `load-dump`, and the sources `load` reads, live in their own module.
 from strider_challenge.entrypoints import dump  # noqa: E402

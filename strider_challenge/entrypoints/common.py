@@ -1,5 +1,6 @@
 """What every command shares: options, exit codes, and errors as one clear line."""
 
+import codecs
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -34,7 +35,8 @@ LOAD_EXIT_CODES = (
     "Exit codes: 0 loaded, or skipped as already loaded (rejected records, if any, "
     "are stored and reported); 1 nothing loaded (unreadable source, wrong shape, "
     "database error); 2 usage error; 3 more rejected records than --max-rejects "
-    "allows (nothing loaded)."
+    "allows (nothing loaded). A failed or skipped load is recorded in load_run too "
+    "(status failed or skipped)."
 )
 
 
@@ -130,6 +132,17 @@ ReadTimeout = Annotated[
         "however long it takes.",
     ),
 ]
+MaxDeletes = Annotated[
+    float,
+    typer.Option(
+        "--max-deletes",
+        min=0,
+        metavar="PERCENT",
+        help="A full load (each full file of a dump) that would mark more than "
+        "PERCENT of the model's current records deleted loads nothing and fails: "
+        "a guard against a truncated dump. --force lets it through too.",
+    ),
+]
 Quiet = Annotated[
     bool, typer.Option("--quiet", "-q", help="Print nothing but errors (for scripts).")
 ]
@@ -167,6 +180,28 @@ def parse_instant(value: str) -> datetime:
         raise typer.BadParameter(f"{value!r} needs a UTC offset, e.g. +01:00 or Z")
     return parsed
 
+
+def parse_encoding(value: str) -> str:
+    """A text encoding Python knows (`latin-1`, `cp1252`, `utf-8`, ...)."""
+    try:
+        return codecs.lookup(value).name
+    except LookupError:
+        raise typer.BadParameter(
+            f"{value!r} is not a text encoding Python knows (e.g. utf-8, latin-1, "
+            "cp1252)"
+        ) from None
+
+
+Encoding = Annotated[
+    str,
+    typer.Option(
+        "--encoding",
+        parser=parse_encoding,
+        metavar="NAME",
+        help="The text encoding of the file(s): utf-8 (default), latin-1, cp1252, "
+        "... A line (CSV, JSON Lines) that is not valid in it is a rejected record.",
+    ),
+]
 
 AsOf = Annotated[
     datetime | None,

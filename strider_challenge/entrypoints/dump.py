@@ -25,13 +25,16 @@ from strider_challenge.adapters.sources import (
     parse_location,
 )
 from strider_challenge.adapters.timeouts import DEFAULT_CONNECT, DEFAULT_READ, Timeouts
+from strider_challenge.domain.deletions import DEFAULT_MAX_DELETES
 from strider_challenge.entrypoints.common import (
     EXIT_FAILED,
     EXIT_USAGE,
     AsOf,
     ConnectTimeout,
     DatabaseUrl,
+    Encoding,
     FieldLimit,
+    MaxDeletes,
     MaxRejects,
     QuietLoad,
     ReadTimeout,
@@ -60,6 +63,7 @@ COUNTS = ("read", "inserted", "updated", "unchanged", "rejected", "duplicates")
 def source_for(
     config: str,
     collector: str | None,
+    encoding: str = "utf-8",
     *,
     field_limit: int = FIELD_LIMIT,
     timeouts: Timeouts | None = None,
@@ -75,7 +79,7 @@ def source_for(
     name = collector or infer_collector(where.name)
     if name is None:
         raise fail(_no_collector(where), EXIT_USAGE)
-    return collector_for(where, name, field_limit=field_limit)
+    return collector_for(where, name, encoding=encoding, field_limit=field_limit)
 
 
 def _no_collector(where: Location) -> str:
@@ -110,6 +114,7 @@ def load_dump(
             "fails.",
         ),
     ] = False,
+    encoding: Encoding = "utf-8",
     as_of: AsOf = None,
     force: Annotated[
         bool,
@@ -117,10 +122,12 @@ def load_dump(
             "--force",
             help="Load even the files whose bytes were already loaded; load a file "
             "older than its model's newest dump as a correction at that dump's "
-            "time; load an empty full dump (every record is marked deleted).",
+            "time; load an empty full dump (every record is marked deleted), or "
+            "one that marks more than --max-deletes percent deleted.",
         ),
     ] = False,
     max_rejects: MaxRejects = None,
+    max_deletes: MaxDeletes = DEFAULT_MAX_DELETES,
     field_limit: FieldLimit = FIELD_LIMIT,
     connect_timeout: ConnectTimeout = DEFAULT_CONNECT,
     read_timeout: ReadTimeout = DEFAULT_READ,
@@ -139,7 +146,9 @@ def load_dump(
     limits = Timeouts(connect=connect_timeout, read=read_timeout)
     with clean_errors():
         try:
-            folder = DumpFolder(location, field_limit=field_limit, timeouts=limits)
+            folder = DumpFolder(
+                location, encoding=encoding, field_limit=field_limit, timeouts=limits
+            )
         except UnsupportedLocationError as error:
             raise fail(str(error), EXIT_USAGE) from None
         engine = engine_with_tables(database_url, limits)
@@ -150,6 +159,7 @@ def load_dump(
             force=force,
             strict=strict,
             max_rejects=max_rejects,
+            max_deletes=max_deletes,
         )
     if not quiet:
         _print_table(report)

@@ -1,4 +1,4 @@
-"""The use cases that read: the business's report, its charts, and ad-hoc SQL."""
+"""The use cases that read: the report, its charts, the check, and ad-hoc SQL."""
 
 from strider_challenge.adapters.queries import AnswerQueries
 from strider_challenge.domain import charts
@@ -11,6 +11,7 @@ from strider_challenge.domain.answers import (
     answers_from,
 )
 from strider_challenge.domain.charts import ChartedReport, ReportCharts
+from strider_challenge.domain.checks import QualityReport
 from strider_challenge.service_layer.read_only import AbstractReadOnlyUnitOfWork
 
 
@@ -99,3 +100,19 @@ def query(*, sql: str, uow: AbstractReadOnlyUnitOfWork) -> QueryResult:
     """
     with uow:
         return uow.queries.run(sql)
+
+
+def check(*, uow: AbstractReadOnlyUnitOfWork) -> QualityReport:
+    """What is loaded but suspicious: missing links, deleted records still named.
+
+    Raises:
+        AnswerError: the tables do not exist (init-db was never run).
+    """
+    with uow:
+        missing = uow.checks.missing_tables()
+        if missing:
+            raise AnswerError(
+                f"the database has no {', '.join(missing)} table(s): run "
+                "`scli init-db`, then load the dumps with `scli load`"
+            )
+        return uow.checks.report()

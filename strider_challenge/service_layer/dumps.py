@@ -95,12 +95,14 @@ def load_dump(
     force: bool = False,
     strict: bool = False,
     max_rejects: int | None = None,
+    max_deletes: float | None = None,
 ) -> DumpReport:
     """Load the dump's files in `DUMP_FILES` order, each in its own transaction.
 
     Every present file is loaded with `services.load`, effective `as_of` (default:
     now), audited in the ledger, and skipped if these bytes were already loaded,
-    unless `force`. A file that fails is rolled
+    unless `force`; a full file that would mark more than `max_deletes` percent of its
+    model's current records deleted fails. A file that fails is rolled
     back and reported, and the others still load: they do not depend on each other.
     With `strict`, a dump that lacks a file loads nothing, and the first failure stops
     the run (the files after it are reported as not run).
@@ -130,7 +132,9 @@ def load_dump(
         elif stopped:
             result = DumpFileResult(model, file, NOT_RUN)
         else:
-            result = _load_file(dump, model, file, uow, as_of, force, max_rejects)
+            result = _load_file(
+                dump, model, file, uow, as_of, force, max_rejects, max_deletes
+            )
             stopped = strict and result.status == FAILED
         report.files.append(result)
     return report
@@ -144,6 +148,7 @@ def _load_file(
     as_of: datetime | None,
     force: bool,
     max_rejects: int | None,
+    max_deletes: float | None,
 ) -> DumpFileResult:
     try:
         loaded = services.load(
@@ -153,6 +158,7 @@ def _load_file(
             as_of=as_of,
             force=force,
             max_rejects=max_rejects,
+            max_deletes=max_deletes,
         )
     except LoadError as error:  # a database error too: this file fails alone
         return DumpFileResult(model, file, FAILED, error=str(error))

@@ -92,8 +92,20 @@ class Stager(Protocol):
 class Merger(Protocol):
     """Merges the staged rows into the dataset's table and history."""
 
-    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
-        """Merge `staged` rows effective `as_of`; `full` marks the absent deleted."""
+    def merge(
+        self,
+        staged: int,
+        *,
+        as_of: datetime,
+        full: bool,
+        max_deletes: float | None = None,
+    ) -> MergeCounts:
+        """Merge `staged` rows effective `as_of`; `full` marks the absent deleted.
+
+        Raises:
+            TooManyDeletionsError: a full dump lacks more than `max_deletes` percent
+                of the current records (None: no limit).
+        """
 
 
 class Ledger(Protocol):
@@ -105,6 +117,9 @@ class Ledger(Protocol):
     def finish(self, run: LoadRun) -> None:
         """Record what a load did."""
 
+    def record(self, run: LoadRun) -> int:
+        """Write a whole ledger row (a skipped or failed attempt); return its id."""
+
     def store_rejections(self, load_id: int, rejections: Iterable[Rejection]) -> int:
         """Keep a load's refused records; return how many."""
 
@@ -114,5 +129,7 @@ class Ledger(Protocol):
     def latest_as_of(self, *, model: str) -> datetime | None:
         """The effective time of the newest successful load of the model."""
 
-    def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
-        """The latest loads, newest first."""
+    def recent(
+        self, *, limit: int, model: str | None = None, status: str | None = None
+    ) -> list[LoadRun]:
+        """The latest loads (of `model`, with `status`, when given), newest first."""

@@ -10,6 +10,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 
+from strider_challenge.adapters.checks import SqlCheckQueries
 from strider_challenge.adapters.database import as_database_error, database_errors
 from strider_challenge.adapters.queries import AnswerQueries, queries_for
 
@@ -18,6 +19,7 @@ class AbstractReadOnlyUnitOfWork(ABC):
     """A transaction that reads; nothing done inside it is ever committed."""
 
     queries: AnswerQueries
+    checks: SqlCheckQueries
 
     def __enter__(self) -> Self:
         return self
@@ -52,6 +54,7 @@ class SqlAlchemyReadOnlyUnitOfWork(AbstractReadOnlyUnitOfWork):
                 self._discard()
                 raise
         self.queries = queries
+        self.checks = SqlCheckQueries(self.connection)
         return super().__enter__()
 
     def __exit__(

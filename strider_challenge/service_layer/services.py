@@ -11,11 +11,12 @@ from strider_challenge.adapters.validation import Validator
 from strider_challenge.domain.datasets import FULL, INCREMENTAL, Dataset
 from strider_challenge.domain.errors import (
     EmptyFullDumpError,
+    LoadError,
     OutOfOrderError,
     ShapeError,
     TooManyRejectsError,
 )
-from strider_challenge.domain.ledger import LoadRun
+from strider_challenge.domain.ledger import FAILED, SKIPPED, SUCCEEDED, LoadRun
 from strider_challenge.domain.results import MergeCounts, Rejection, ValidationTally
 from strider_challenge.service_layer.ports import (
     Collector,
@@ -79,11 +80,15 @@ def schema_status(*, uow: AbstractUnitOfWork) -> tuple[str | None, str]:
 
 
 def recent_runs(
-    *, uow: AbstractUnitOfWork, limit: int = 20, model: str | None = None
+    *,
+    uow: AbstractUnitOfWork,
+    limit: int = 20,
+    model: str | None = None,
+    status: str | None = None,
 ) -> list[LoadRun]:
-    """The latest loads recorded in the ledger, newest first."""
+    """The latest load attempts recorded in the ledger, newest first."""
     with uow:
-        return uow.ledger.recent(limit=limit, model=model)
+        return uow.ledger.recent(limit=limit, model=model, status=status)
 
 
 def load(
@@ -95,6 +100,7 @@ def load(
     as_of: datetime | None = None,
     force: bool = False,
     max_rejects: int | None = None,
+    max_deletes: float | None = None,
     on_progress: Callable[[int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     clock: Callable[[], datetime] = utc_now,
@@ -116,18 +122,95 @@ def load(
     dataset's default unless `mode` says otherwise) the records the source lacks are
     marked deleted.
 
+    A full load that would mark more than `max_deletes` percent of the model's
+    current records deleted (a truncated dump) is refused; None allows any.
+
     `force` also loads a dump older than the newest one loaded, as a correction
-    effective at that newest dump's time (history never runs backwards), and a full
-    dump with no valid record (which marks every record deleted).
+    effective at that newest dump's time (history never runs backwards), a full
+    dump with no valid record (which marks every record deleted), and a full dump
+    that marks more than `max_deletes` percent deleted.
+
+    Every attempt is on record: a load skipped, or one that failed and was rolled
+    back, leaves a `skipped` or `failed` ledger row, written in a transaction of
+    its own after the load's (a failed one with zero counts and its message).
 
     Raises:
         LoadError: the source cannot be read, is not a file of this model, more
-            than `max_rejects` records were rejected, the dump is out of order or
-            empty, or the database failed; the database is left as it was.
+            than `max_rejects` records were rejected or `max_deletes` percent
+            deleted, the dump is out of order or empty, or the database failed;
+            the database is left as it was but for the `failed` ledger row.
     """
+    started_at = clock()
+    full = (mode or dataset.default_mode) == FULL
+    attempt = LoadRun(
+        model=dataset.name,
+        source=collector.source,
+        started_at=started_at,
+        mode=FULL if full else INCREMENTAL,
+    )
+    try:
+        report = _load(
+            dataset,
+            collector,
+            uow,
+            full=full,
+            as_of=as_of,
+            force=force,
+            max_rejects=max_rejects,
+            max_deletes=None if force else max_deletes,
+            started_at=started_at,
+            on_progress=on_progress,
+            on_wait=on_wait,
+            clock=clock,
+        )
+    except LoadError as error:
+        attempt.status, attempt.error = FAILED, str(error)
+        _record(uow, attempt, clock())
+        raise
+    if report.skipped_as is not None:
+        attempt.status, attempt.sha256 = SKIPPED, report.sha256
+        attempt.error = f"these bytes were already loaded by load #{report.skipped_as}"
+        report.run_id = _record(uow, attempt, clock())
+    return report
+
+
+def _record(
+    uow: AbstractUnitOfWork, attempt: LoadRun, finished_at: datetime
+) -> int | None:
+    """Write a skipped or failed attempt's ledger row in its own transaction.
+
+    Returns:
+        Its id, or None if the database could not take it: the load's own outcome
+        (its error, most often the very database failure) is what the user sees.
+    """
+    attempt.finished_at = finished_at
+    try:
+        with uow:
+            run_id = uow.ledger.record(attempt)
+            uow.commit()
+    except LoadError:
+        return None
+    return run_id
+
+
+def _load(
+    dataset: Dataset[Any],
+    collector: Collector,
+    uow: AbstractUnitOfWork,
+    *,
+    full: bool,
+    as_of: datetime | None,
+    force: bool,
+    max_rejects: int | None,
+    max_deletes: float | None,
+    started_at: datetime,
+    on_progress: Callable[[int], None] | None,
+    on_wait: Callable[[str], None] | None,
+    clock: Callable[[], datetime],
+) -> LoadReport:
+    """The load itself, in one transaction that commits only at its end."""
     started = time.perf_counter()
     report = LoadReport(model=dataset.name, source=collector.source)
-    full = (mode or dataset.default_mode) == FULL
     with uow:
         if not uow.lock_model(dataset.name):
             if on_wait:
@@ -140,7 +223,7 @@ def load(
         run = LoadRun(
             model=dataset.name,
             source=collector.source,
-            started_at=clock(),
+            started_at=started_at,
             mode=FULL if full else INCREMENTAL,
             as_of=effective,
         )
@@ -164,7 +247,7 @@ def load(
             if not force and upfront is None and _skip(uow, report, report.sha256):
                 return report
             report.counts = uow.merger(dataset).merge(
-                staged, as_of=effective, full=full
+                staged, as_of=effective, full=full, max_deletes=max_deletes
             )
             uow.ledger.store_rejections(run.id, spool)
         finally:
@@ -280,7 +363,7 @@ def _finish(run: LoadRun, report: LoadReport, finished_at: datetime) -> None:
     counts = report.counts
     run.sha256 = report.sha256
     run.finished_at = finished_at
-    run.status = "succeeded"
+    run.status = SUCCEEDED
     run.rows_read = report.rows_read
     run.inserted, run.updated = counts.inserted, counts.updated
     run.unchanged, run.duplicates = counts.unchanged, counts.duplicates

@@ -193,7 +193,7 @@ def test_load_errors_are_one_line_exit_1_and_change_nothing(
     authors = records.write_json(tmp_path / "authors.json", [records.author()])
     truncated = tmp_path / "books.json"
     truncated.write_text('[{"name": "A", "pages": 1}, {"name": ')
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
     cases = [
         (["-m", "movie", "-c", "csv", "-f", str(tmp_path / "absent.csv")], "cannot"),
         (["-m", "book", "-c", "json", "-f", str(authors)], "not a book file"),
@@ -209,7 +209,11 @@ def test_load_errors_are_one_line_exit_1_and_change_nothing(
         assert line.startswith("scli: error: ") and message in line, line
         assert "Traceback" not in result.output
 
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
+    failed = json.loads(
+        scli(ready, "runs", "--status", "failed", "--format", "json").stdout
+    )
+    assert [run["rows_read"] for run in failed] == [0] * len(cases)
 
 
 @pytest.mark.parametrize(
@@ -333,7 +337,8 @@ def test_a_file_already_loaded_is_skipped_unless_forced(
     )
     assert quiet.stdout == ""
     assert forced.stdout.startswith(
-        "movie: load #2: read 1, inserted 0, updated 0, unchanged 1"
+        # Loads #2 and #3 are the two skips, on record.
+        "movie: load #4: read 1, inserted 0, updated 0, unchanged 1"
     )
 
 
@@ -349,12 +354,12 @@ def test_max_rejects_exceeded_exits_3_and_loads_nothing(
             records.movie("C", size_mb="y"),
         ],
     )
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
 
     args = ["load", "-m", "movie", "-c", "csv", "-f", str(path), "--max-rejects"]
 
     refused = scli(ready, *args, "1")
-    unchanged = snapshot(ready)
+    unchanged = snapshot(ready, DATA_TABLES)
     allowed = scli(ready, *args, "2")
 
     assert refused.exit_code == 3
@@ -376,10 +381,10 @@ def test_runs_lists_the_ledger_as_a_table_or_json(ready: str, tmp_path: Path) ->
 
     assert empty.stdout == "no loads recorded yet\n"
     header, *lines = table.stdout.splitlines()
-    assert header.split()[:4] == ["id", "model", "mode", "as_of"]
-    assert [line.split()[:3] for line in lines] == [
-        ["2", "user", "full"],
-        ["1", "movie", "full"],
+    assert header.split()[:5] == ["id", "model", "status", "mode", "as_of"]
+    assert [line.split()[:4] for line in lines] == [
+        ["2", "user", "succeeded", "full"],
+        ["1", "movie", "succeeded", "full"],
     ]
     (run,) = json.loads(as_json.stdout)
     assert run["model"] == "movie" and run["inserted"] == 1 and run["rows_read"] == 1
@@ -448,8 +453,20 @@ def test_the_readme_s_worked_example_of_history(ready: str, tmp_path: Path) -> N
     outputs = []
     for day, content in days.items():
         path = records.write_json(tmp_path / f"{day[:10]}.json", content)
+        # Dec 2 marks 1 of 3 books deleted, more than the default 10%.
         result = scli(
-            ready, "load", "-m", "book", "-c", "json", "-f", str(path), "--as-of", day
+            ready,
+            "load",
+            "-m",
+            "book",
+            "-c",
+            "json",
+            "-f",
+            str(path),
+            "--as-of",
+            day,
+            "--max-deletes",
+            "50",
         )
         outputs.append(result.stdout)
     again = ["load", "-m", "book", "-c", "json", "-f", str(path), "--as-of", day]

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from strider_challenge.service_layer.dumps import DUMP_FILES
-from tests.e2e.helpers import scli, snapshot
+from tests.e2e.helpers import DATA_TABLES, scli, snapshot
 from tests.servers import gzip_file, ledger, loaded, make_dump, row_counts
 
 
@@ -50,13 +50,16 @@ def test_a_second_run_skips_every_file_and_changes_nothing(
     ready: str, dump: Path
 ) -> None:
     scli(ready, "load-dump", str(dump))
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
 
     again = scli(ready, "load-dump", str(dump))
 
     assert again.exit_code == 0 and again.stdout.endswith("\n6 skipped\n")
     assert "rejected" not in again.stderr
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
+    assert [run["model"] for run in ledger(ready, "skipped")] == [
+        m for m, _ in DUMP_FILES
+    ]
 
     forced = scli(ready, "load-dump", "--force", "-q", str(dump))
 

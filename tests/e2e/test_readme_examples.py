@@ -201,7 +201,7 @@ def test_quoted_user_is_the_table_on_both_databases(sample: str) -> None:
 
 
 def test_the_query_examples_run_where_they_say(sample: str) -> None:
-    (block,) = [b for b in blocks(README, "sh") if "scli query" in b.text]
+    (block,) = [b for b in blocks(README, "sh") if "scli query -f -" in b.text]
     results = {
         tuple(command.args): (command, run(sample, command))
         for command in commands(block)
@@ -222,6 +222,27 @@ def test_the_query_examples_run_where_they_say(sample: str) -> None:
         "300",
         "(1 row)",
     ]
+
+
+def test_the_query_that_begins_with_a_comment_runs_as_written(sample: str) -> None:
+    (block,) = [b for b in blocks(README, "sh") if b.text.startswith('scli query "--')]
+    words = shlex.split(block.text)
+
+    result = run(sample, Command(words[1:], None, ""))
+
+    assert words[2].startswith("-- ") and "\n" in words[2]
+    assert result.exit_code == 0, result.output
+    (movies,) = query(sample, "SELECT count(*) AS n FROM movie")
+    assert result.stdout.splitlines()[-2:] == [f"{movies['n']:>6}", "(1 row)"]
+
+
+def test_the_check_examples_run(sample: str) -> None:
+    (block,) = [b for b in blocks(README, "sh") if b.text.startswith("scli check")]
+    table, as_json = (run(sample, command) for command in commands(block))
+
+    found = json.loads(as_json.stdout)
+    assert table.exit_code == 0 and table.stdout.startswith("scli check: ")
+    assert as_json.exit_code == (1 if any(f["count"] for f in found.values()) else 0)
 
 
 def test_the_median_s_sqlite_form_gives_the_report_s_median(

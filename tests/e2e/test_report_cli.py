@@ -332,3 +332,35 @@ def test_the_report_after_a_load_through_the_cli(
     result = scli(sqlite_url, "report", "--format", "json")
 
     assert json.loads(result.stdout)["users_affected_by_outage"] == 1
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-- count the movies\nSELECT count(*) AS n FROM movie"],
+        ["--format", "json", "-- count the movies\nSELECT count(*) AS n FROM movie"],
+        ["-- count the movies\nSELECT count(*) AS n FROM movie", "--format", "json"],
+        ["--format", "json", "--", "-- count\nSELECT count(*) AS n FROM movie"],
+    ],
+)
+def test_query_sql_that_begins_with_a_comment_is_the_argument(
+    empty: str, args: list[str]
+) -> None:
+    result = scli(empty, "query", *args)
+
+    assert result.exit_code == 0, result.stderr
+    if "json" in args:
+        assert json.loads(result.stdout) == [{"n": 0}]
+    else:
+        assert result.stdout.splitlines()[-1] == "(1 row)"
+
+
+def test_query_of_several_statements_writes_nothing(rules: str) -> None:
+    before = snapshot(rules)
+
+    result = scli(rules, "query", "COMMIT; BEGIN READ WRITE; DELETE FROM movie; COMMIT")
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("scli: error: database: ")
+    assert result.stderr.count("\n") == 1
+    assert snapshot(rules) == before

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from strider_challenge.entrypoints.cli import app
 from tests import records
-from tests.e2e.helpers import scli, snapshot
+from tests.e2e.helpers import DATA_TABLES, scli, snapshot
 from tests.servers import row_counts
 
 
@@ -76,14 +76,14 @@ def test_an_explicit_collector_wins_over_the_name(ready: str, tmp_path: Path) ->
 def test_a_source_the_tool_cannot_read_is_a_usage_error(
     ready: str, config: str, message: str
 ) -> None:
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
 
     result = scli(ready, "load", "-m", "book", "-f", config)
 
     assert result.exit_code == 2
     assert result.stderr.startswith(f"scli: error: {message}")
     assert result.stderr.count("\n") == 1
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
 
 
 def test_a_truncated_gzip_file_loads_nothing(ready: str, tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_a_truncated_gzip_file_loads_nothing(ready: str, tmp_path: Path) -> None
     whole = gzip.compress(path.read_bytes())
     zipped = tmp_path / "streams.csv.gz"
     zipped.write_bytes(whole[: len(whole) // 2])
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
 
     result = scli(ready, "load", "-m", "stream", "-f", str(zipped))
 
@@ -101,7 +101,7 @@ def test_a_truncated_gzip_file_loads_nothing(ready: str, tmp_path: Path) -> None
         f"scli: error: {zipped} is not a valid gzip file: Compressed file ended "
         "before the end-of-stream marker was reached\n"
     )
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
 
 
 def test_standard_input_loads_in_process_and_is_recorded_as_stdin(

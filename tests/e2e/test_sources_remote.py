@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from strider_challenge.service_layer.dumps import DUMP_FILES
-from tests.e2e.helpers import scli, snapshot
+from tests.e2e.helpers import DATA_TABLES, scli, snapshot
 from tests.servers import (
     FTP_PASSWORD,
     FTP_USER,
@@ -16,6 +16,7 @@ from tests.servers import (
     ftp_server,
     gzip_file,
     http_server,
+    ledger,
     loaded,
     make_dump,
     row_counts,
@@ -95,7 +96,7 @@ def test_ftp_credentials_can_come_from_the_environment(
 def test_a_wrong_ftp_password_is_one_line_and_changes_nothing(
     ready: str, ftp: str
 ) -> None:
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
     wrong = ftp.replace(FTP_PASSWORD, "not-the-password")
     shown = ftp.replace(f":{FTP_PASSWORD}@", ":***@")
 
@@ -105,11 +106,14 @@ def test_a_wrong_ftp_password_is_one_line_and_changes_nothing(
     refused = "the FTP server said 530 Authentication failed."
     assert_one_line_error(whole, f"cannot read {shown}/internal/movies.csv: {refused}")
     assert_one_line_error(one, f"cannot read {shown}/vendor/books.json: {refused}")
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
+    failed = ledger(ready, "failed")
+    assert len(failed) == 1  # the one file: the dump failed before any file began
+    assert "not-the-password" not in json.dumps(failed)
 
 
 def test_a_refused_connection_is_one_line_and_changes_nothing(ready: str) -> None:
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
     port = closed_port()
 
     ftp_dump = scli(ready, "load-dump", f"ftp://u:pw@127.0.0.1:{port}/nightly")
@@ -130,13 +134,13 @@ def test_a_refused_connection_is_one_line_and_changes_nothing(ready: str) -> Non
         http_dump,
         f"cannot read http://127.0.0.1:{port}/internal/movies.csv: connection refused",
     )
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
 
 
 def test_a_missing_remote_file_is_one_line_and_changes_nothing(
     ready: str, ftp: str, http: str
 ) -> None:
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
     shown = ftp.replace(f":{FTP_PASSWORD}@", ":***@")
 
     over_ftp = scli(ready, "load", "-m", "movie", "-f", f"{ftp}/internal/nope.csv")
@@ -146,7 +150,7 @@ def test_a_missing_remote_file_is_one_line_and_changes_nothing(
         over_ftp, f"cannot read {shown}/internal/nope.csv: No such file"
     )
     assert_one_line_error(over_http, f"cannot read {http}/nope.csv: No such file")
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
 
 
 def test_a_truncated_remote_gzip_aborts_the_load_mid_stream(
@@ -157,7 +161,7 @@ def test_a_truncated_remote_gzip_aborts_the_load_mid_stream(
     streams = gzip_file(root / "internal" / "streams.csv")
     whole = streams.read_bytes()
     streams.write_bytes(whole[: len(whole) * 2 // 3])
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
 
     with ftp_server(root) as port:
         url = f"ftp://{FTP_USER}:{FTP_PASSWORD}@127.0.0.1:{port}"
@@ -171,7 +175,7 @@ def test_a_truncated_remote_gzip_aborts_the_load_mid_stream(
         "gzip file: Compressed file ended before the end-of-stream marker was "
         "reached",
     )
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
 
 
 def test_gzip_and_json_lines_variants_load_over_ftp_and_http(

@@ -92,7 +92,7 @@ def ledger(db: Engine) -> list[tuple[Any, ...]]:
     return query(
         db,
         "SELECT mode, inserted, updated, unchanged, deleted, undeleted, duplicates "
-        "FROM load_run ORDER BY id",
+        "FROM load_run WHERE status = 'succeeded' ORDER BY id",
     )
 
 
@@ -149,6 +149,10 @@ def test_three_days_of_full_dumps_then_replays(db: Engine, tmp_path: Path) -> No
 
     assert replay3.counts == MergeCounts(unchanged=5)
     assert replay2.skipped_as == day2.run_id
+    assert [status for (status,) in query(db, "SELECT status FROM load_run")][-2:] == [
+        "skipped",
+        "failed",
+    ]
     assert (current(db), history(db), ended(db)) == settled
     assert ledger(db) == [
         ("full", 4, 0, 0, 0, 0, 0),

@@ -206,12 +206,15 @@ def test_the_ledger_row_adds_up_and_a_second_load_is_skipped(
     ((status, read, inserted, updated, unchanged, rejected, duplicates, sha),) = rows(
         db,
         "SELECT status, rows_read, inserted, updated, unchanged, rejected, duplicates,"
-        " sha256 FROM load_run",
+        " sha256 FROM load_run WHERE status = 'succeeded'",
     )
     assert (status, read, inserted, rejected, duplicates) == ("succeeded", 3, 1, 1, 1)
     assert read == sum((inserted, updated, unchanged, rejected, duplicates))
     assert sha == first.sha256 and len(str(sha)) == 64
     assert second.skipped_as == first.run_id
+    assert rows(db, "SELECT status, sha256, error FROM load_run WHERE id = 2") == [
+        ("skipped", sha, f"these bytes were already loaded by load #{first.run_id}")
+    ]
 
 
 def test_a_source_that_breaks_after_several_batches_leaves_nothing(
@@ -228,7 +231,11 @@ def test_a_source_that_breaks_after_several_batches_leaves_nothing(
         load(db, path)
 
     assert rows(db, "SELECT count(*) FROM movie") == [(0,)]
-    assert rows(db, "SELECT count(*) FROM load_run") == [(0,)]
+    ((status, read, inserted, error),) = rows(
+        db, "SELECT status, rows_read, inserted, error FROM load_run"
+    )
+    assert (status, read, inserted) == ("failed", 0, 0)
+    assert "not a valid gzip file" in error and "\n" not in error
 
 
 @pytest.mark.postgres
@@ -476,3 +483,29 @@ def test_another_integrity_error_in_the_trusted_plan_is_not_retried(
     assert rows(engine, "SELECT count(*) FROM load_run WHERE status = 'succeeded'") == [
         (0,)
     ]
+
+
+def test_a_failed_attempt_s_error_is_stored_without_its_secrets(db: Engine) -> None:
+    from datetime import datetime, timezone
+
+    from strider_challenge.adapters.ledger import LedgerRepository
+    from strider_challenge.domain.ledger import LoadRun
+
+    message = (
+        "cannot read https://vendor:S3cr3tPW@files.example.com/m.csv?token=abc123: "
+        "connection refused"
+    )
+    attempt = LoadRun(
+        model="movie",
+        source="https://files.example.com/m.csv",
+        started_at=datetime(2021, 12, 1, tzinfo=timezone.utc),
+        status="failed",
+        error=message,
+    )
+
+    with db.begin() as connection:
+        run_id = LedgerRepository(connection).record(attempt)
+
+    (stored,) = rows(db, f"SELECT error FROM load_run WHERE id = {run_id}")
+    assert "S3cr3tPW" not in stored[0] and "abc123" not in stored[0]
+    assert stored[0].endswith("m.csv?token=***: connection refused")

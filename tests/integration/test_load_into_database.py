@@ -266,5 +266,10 @@ def test_a_value_the_database_refuses_is_a_clean_error_and_leaves_nothing(
         load_csv(db, path, "movie")
 
     assert error.value.__cause__ is None and error.value.__suppress_context__
-    assert count(db, "movie") == count(db, "load_run") == 0
-    assert count(db, "rejected_record") == 0
+    assert count(db, "movie") == count(db, "rejected_record") == 0
+    with db.connect() as connection:
+        failed = connection.execute(
+            text("SELECT status, rows_read, rejected, error FROM load_run")
+        ).all()
+    assert [(s, r, j) for s, r, j, _ in failed] == [("failed", 0, 0)]
+    assert failed[0][3] == str(error.value)

@@ -353,3 +353,30 @@ def fresh_url(database_url: str, server: Engine, tmp_path: Path) -> str:
     with server.connect() as connection:
         connection.execute(sa.text(f'CREATE DATABASE "{name}_fresh"'))
     return str(sa.engine.make_url(database_url).set(database=f"{name}_fresh"))
+
+
+def test_0008_adds_the_error_of_a_failed_load_and_keeps_the_ledger(
+    engine: Engine,
+) -> None:
+    from alembic import command
+
+    row = (
+        "INSERT INTO load_run (model, source, started_at, status, mode, rows_read,"
+        " inserted, updated, unchanged, rejected, duplicates, deleted, undeleted)"
+        " VALUES ('movie', 'm.csv', '2021-12-01 02:00:00.000000+00:00', 'succeeded',"
+        " 'full', 1, 1, 0, 0, 0, 0, 0, 0)"
+    )
+    with engine.begin() as connection:
+        schema.upgrade(connection, "0007")
+        connection.execute(sa.text(row))
+        schema.upgrade(connection, "0008")
+        assert connection.execute(
+            sa.text("SELECT model, error FROM load_run")
+        ).all() == [("movie", None)]
+        connection.execute(sa.text("UPDATE load_run SET error = 'x'"))
+        command.downgrade(schema._config(connection), "0007")
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("load_run")}
+        assert "error" not in columns and "as_of" in columns
+        assert connection.execute(sa.text("SELECT model FROM load_run")).all() == [
+            ("movie",)
+        ]

@@ -68,47 +68,71 @@ def test_every_write_is_refused_by_the_database(loaded: Engine, sql: str) -> Non
     assert snapshot(url_of(loaded)) == before
 
 
+#: Texts that try to leave the read-only session before they write.
+ESCAPES = {
+    "postgresql": [
+        "SET TRANSACTION READ WRITE; INSERT INTO movie (title) VALUES ('Heat')",
+        "SET default_transaction_read_only = off; DELETE FROM stream",
+    ],
+    "sqlite": ["PRAGMA query_only = OFF; DELETE FROM movie"],
+}
+BOTH = [
+    "COMMIT; BEGIN READ WRITE; DELETE FROM movie; COMMIT",
+    "SELECT 1; DELETE FROM movie",
+]
+SEVERAL = {
+    "sqlite": "one statement at a time",
+    "postgresql": "cannot insert multiple commands into a prepared statement",
+}
+
+
+def test_a_text_of_several_statements_is_refused_before_any_runs(
+    loaded: Engine,
+) -> None:
+    before = snapshot(url_of(loaded))
+
+    for sql in BOTH + ESCAPES[loaded.dialect.name]:
+        with pytest.raises(AnswerError) as refused:
+            run(loaded, sql)
+        assert SEVERAL[loaded.dialect.name] in str(refused.value), sql
+
+    assert snapshot(url_of(loaded)) == before
+    assert run(loaded, "SELECT count(*) FROM movie").rows == [(1,)]
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     ("sql", "message"),
     [
-        (
-            "SET TRANSACTION READ WRITE; INSERT INTO movie (title) VALUES ('Heat')",
-            "read-write mode must be set before any query",
-        ),
-        (
-            "COMMIT; INSERT INTO movie (title) VALUES ('Heat')",
-            "cannot execute INSERT in a read-only transaction",
-        ),
-        (
-            "SET default_transaction_read_only = off; DELETE FROM stream",
-            "cannot execute DELETE in a read-only transaction",
-        ),
+        ("COMMIT", None),
+        ("BEGIN READ WRITE", "read-write mode must be set before any query"),
+        ("SET TRANSACTION READ WRITE", "read-write mode must be set before any query"),
+        ("DELETE FROM stream", "cannot execute DELETE in a read-only transaction"),
     ],
 )
-def test_postgres_cannot_be_talked_out_of_read_only(
-    postgres_url: str, tmp_path: Path, sql: str, message: str
+def test_postgres_cannot_be_talked_out_of_read_only_one_statement_at_a_time(
+    postgres_url: str, tmp_path: Path, sql: str, message: str | None
 ) -> None:
     engine = create_database_engine(postgres_url)
     load_dump(engine, tmp_path, movie=[records.movie()], stream=[records.stream()])
     before = snapshot(postgres_url)
 
-    with pytest.raises(AnswerError, match=message):
-        run(engine, sql)
+    if message is None:
+        assert run(engine, sql) == QueryResult((), [])
+    else:
+        with pytest.raises(AnswerError, match=message):
+            run(engine, sql)
 
     assert snapshot(postgres_url) == before
+    with pytest.raises(AnswerError, match="in a read-only transaction"):
+        run(engine, "DELETE FROM stream")
     engine.dispose()
 
 
-def test_sqlite_runs_one_statement_at_a_time(sqlite_url: str, tmp_path: Path) -> None:
-    engine = create_database_engine(sqlite_url)
-    load_dump(engine, tmp_path, movie=[records.movie()])
+def test_a_statement_after_a_comment_runs(loaded: Engine) -> None:
+    result = run(loaded, "-- count the movies\nSELECT count(*) AS n FROM movie")
 
-    with pytest.raises(AnswerError, match="one statement at a time"):
-        run(engine, "PRAGMA query_only = OFF; DELETE FROM movie")
-
-    assert run(engine, "SELECT count(*) FROM movie").rows == [(1,)]
-    engine.dispose()
+    assert result == QueryResult(("n",), [(1,)])
 
 
 def test_the_read_only_session_does_not_outlive_the_query(

@@ -332,3 +332,14 @@ def test_a_dump_folder_finds_and_reads_its_files(tmp_path: Path) -> None:
 def test_stdin_is_not_a_dump_folder() -> None:
     with pytest.raises(UnsupportedLocationError, match="one file, not a dump folder"):
         DumpFolder("-")
+
+
+def test_a_header_line_the_csv_reader_refuses_is_one_clean_error(
+    tmp_path: Path,
+) -> None:
+    # Found by tests/unit/test_fuzz_collectors.py: it crashed with _csv.Error.
+    path = tmp_path / "m.csv"
+    path.write_bytes(b"\r\x00")
+
+    with pytest.raises(SourceError, match="its header line is not valid CSV: "):
+        list(CsvCollector(path).records())

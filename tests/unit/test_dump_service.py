@@ -143,7 +143,8 @@ def test_a_failed_file_is_rolled_back_and_the_others_still_load() -> None:
     assert [r.status for r in report.files] == ["loaded", "failed"] + ["loaded"] * 4
     (failed,) = report.failed
     assert failed.error == "broken is not valid CSV: unexpected end of data"
-    assert "user" not in uow.tables and len(uow.runs) == 5
+    assert "user" not in uow.tables and len(uow.runs) == 6
+    assert [r.status for r in uow.runs.values()].count("failed") == 1
 
 
 def test_strict_stops_at_the_first_failure() -> None:
@@ -154,7 +155,10 @@ def test_strict_stops_at_the_first_failure() -> None:
     report = dumps.load_dump(dump=FakeDump(files), uow=uow, strict=True)
 
     assert [r.status for r in report.files] == ["loaded", "failed"] + ["not run"] * 4
-    assert [run.model for run in uow.runs.values()] == ["movie"]
+    assert [(r.model, r.status) for r in uow.runs.values()] == [
+        ("movie", "succeeded"),
+        ("user", "failed"),
+    ]
 
 
 def test_too_many_rejects_fail_the_file() -> None:

@@ -7,11 +7,14 @@ import pytest
 
 from strider_challenge.adapters.collectors import Records, SourceRecord
 from strider_challenge.domain.datasets import Dataset, get_dataset
+from strider_challenge.domain.deletions import check_deletions
 from strider_challenge.domain.errors import (
+    DatabaseError,
     EmptyFullDumpError,
     OutOfOrderError,
     ShapeError,
     SourceError,
+    TooManyDeletionsError,
     TooManyRejectsError,
 )
 from strider_challenge.domain.ledger import LoadRun
@@ -57,7 +60,14 @@ class FakeMerger:
             dataset.name, dict(uow.tables.get(dataset.name, {}))
         )
 
-    def merge(self, staged: int, *, as_of: datetime, full: bool) -> MergeCounts:
+    def merge(
+        self,
+        staged: int,
+        *,
+        as_of: datetime,
+        full: bool,
+        max_deletes: float | None = None,
+    ) -> MergeCounts:
         self.uow.merges.append((self.dataset.name, as_of, full))
         rows = self.uow.staged.pop(self.dataset.name, {})
         inserted = sum(key not in self.table for key in rows)
@@ -65,6 +75,12 @@ class FakeMerger:
             key in self.table and self.table[key] != row for key, row in rows.items()
         )
         deleted = [key for key in self.table if key not in rows] if full else []
+        check_deletions(
+            self.dataset.name,
+            deleting=len(deleted),
+            current=len(self.table),
+            max_deletes=max_deletes,
+        )
         for key in deleted:
             del self.table[key]
         self.table.update(rows)
@@ -92,6 +108,13 @@ class FakeLedger:
         assert run.id is not None
         self.uow.pending_runs[run.id] = run
 
+    def record(self, run: LoadRun) -> int:
+        if self.uow.gone:
+            raise DatabaseError("server closed the connection unexpectedly")
+        run_id = len(self.uow.runs) + len(self.uow.pending_runs) + 1
+        self.uow.pending_runs[run_id] = run.model_copy(update={"id": run_id})
+        return run_id
+
     def store_rejections(self, load_id: int, rejections: Iterable[Rejection]) -> int:
         stored = [(load_id, rejection) for rejection in rejections]
         self.uow.pending_rejections.extend(stored)
@@ -113,8 +136,14 @@ class FakeLedger:
         ]
         return max(times, default=None)
 
-    def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
-        runs = [r for r in self.uow.runs.values() if model in (None, r.model)]
+    def recent(
+        self, *, limit: int, model: str | None = None, status: str | None = None
+    ) -> list[LoadRun]:
+        runs = [
+            r
+            for r in self.uow.runs.values()
+            if model in (None, r.model) and status in (None, r.status)
+        ]
         return sorted(runs, key=lambda r: r.id or 0, reverse=True)[:limit]
 
 
@@ -129,6 +158,7 @@ class FakeUnitOfWork(AbstractUnitOfWork):
         self.locks: list[str] = []
         self.busy: set[str] = set()
         self.waited: list[str] = []
+        self.gone = False
         self._reset()
 
     def _reset(self) -> None:
@@ -292,8 +322,10 @@ def test_a_file_of_another_model_is_refused_and_rolled_back() -> None:
             uow=uow,
         )
 
-    assert not uow.committed and uow.rolled_back
-    assert uow.tables == {}
+    assert uow.rolled_back and uow.tables == {}
+    (failed,) = uow.runs.values()
+    assert (failed.status, failed.model, failed.rows_read) == ("failed", "book", 0)
+    assert failed.error is not None and "its records lack name" in failed.error
 
 
 def test_a_source_where_every_record_fails_is_refused() -> None:
@@ -308,7 +340,8 @@ def test_a_source_where_every_record_fails_is_refused() -> None:
             uow=uow,
         )
 
-    assert not uow.committed
+    assert uow.tables == {} and uow.rejections == []
+    assert [run.status for run in uow.runs.values()] == ["failed"]
 
 
 def test_a_source_failing_halfway_leaves_nothing() -> None:
@@ -372,7 +405,8 @@ def test_the_ledger_records_each_load_with_counts_that_add_up() -> None:
     assert run.id == report.run_id == 1
     assert (run.model, run.source, run.status) == ("movie", "mem.csv", "succeeded")
     assert run.sha256 == report.sha256 == ListCollector(items).sha256
-    assert (run.as_of, run.started_at, run.finished_at) == tuple(times)
+    assert (run.started_at, run.as_of, run.finished_at) == tuple(times)
+    assert run.error is None
     assert run.mode == "full"
     assert (run.rows_read, run.inserted, run.duplicates, run.rejected) == (3, 1, 1, 1)
     assert run.rows_read == (
@@ -403,7 +437,12 @@ def test_a_source_already_loaded_is_skipped_and_writes_nothing(upfront: bool) ->
 
     assert again.skipped_as == first.run_id
     assert again.sha256 == first.sha256
-    assert len(uow.runs) == 1 and uow.tables["movie"] == {}
+    assert uow.tables["movie"] == {}
+    assert [r.status for r in uow.runs.values()] == ["succeeded", "skipped"]
+    skipped = uow.runs[2]
+    assert again.run_id == skipped.id == 2 and skipped.sha256 == first.sha256
+    assert skipped.error == f"these bytes were already loaded by load #{first.run_id}"
+    assert skipped.rows_read == skipped.inserted == 0
 
 
 def test_force_loads_a_source_again() -> None:
@@ -445,7 +484,9 @@ def test_more_rejections_than_allowed_abort_and_roll_back() -> None:
     with pytest.raises(TooManyRejectsError, match=r"more than 1 record\(s\) rejected"):
         load_movies(uow, ListCollector(items), max_rejects=1)
 
-    assert len(uow.runs) == 1 and not uow.committed
+    assert [r.status for r in uow.runs.values()] == ["succeeded", "failed"]
+    assert len(uow.tables["movie"]) == 1 and uow.runs[2].error is not None
+    assert uow.runs[2].error.startswith("more than 1 record(s) rejected")
 
 
 def test_recent_runs_are_newest_first_and_filterable() -> None:
@@ -462,6 +503,67 @@ def test_recent_runs_are_newest_first_and_filterable() -> None:
 
     assert [(r.id, r.model) for r in everything] == [(2, "user"), (1, "movie")]
     assert [r.id for r in movies] == [1]
+
+
+def test_recent_runs_by_status() -> None:
+    uow = FakeUnitOfWork()
+    load_movies(uow, ListCollector(numbered(records.movie("A"))))
+    load_movies(uow, ListCollector(numbered(records.movie("A"))))
+    with pytest.raises(ShapeError):
+        load_movies(uow, ListCollector(numbered(records.user())))
+
+    statuses = {
+        status: [r.id for r in services.recent_runs(uow=uow, status=status)]
+        for status in ("succeeded", "skipped", "failed")
+    }
+
+    assert statuses == {"succeeded": [1], "skipped": [2], "failed": [3]}
+
+
+def test_when_the_failure_row_cannot_be_written_the_load_s_error_wins() -> None:
+    uow = FakeUnitOfWork()
+    uow.gone = True
+
+    with pytest.raises(ShapeError, match="its records lack duration_mins"):
+        load_movies(uow, ListCollector(numbered(records.user())))
+
+    assert uow.runs == {} and uow.tables == {}
+
+
+def test_a_skip_whose_row_cannot_be_written_is_still_a_skip() -> None:
+    uow = FakeUnitOfWork()
+    first = load_movies(uow, ListCollector(numbered(records.movie("A"))))
+    uow.gone = True
+
+    again = load_movies(uow, ListCollector(numbered(records.movie("A"))))
+
+    assert again.skipped_as == first.run_id and again.run_id is None
+    assert list(uow.runs) == [1]
+
+
+def test_a_full_dump_that_deletes_too_much_is_refused_unless_forced() -> None:
+    uow = FakeUnitOfWork()
+    ten = [records.movie(f"M{i}") for i in range(10)]
+    load_movies(uow, ListCollector(numbered(*ten)))
+    one_missing = ListCollector(numbered(*ten[1:]))
+    two_missing = ListCollector(numbered(*ten[2:]))
+
+    with pytest.raises(TooManyDeletionsError) as refused:
+        load_movies(uow, two_missing, max_deletes=10)
+    kept = load_movies(uow, one_missing, max_deletes=10)
+    forced = load_movies(uow, two_missing, max_deletes=0, force=True)
+
+    assert str(refused.value).startswith(
+        "this full movie load would mark 2 of the 10 current records deleted (20.0%), "
+        "more than --max-deletes 10%: nothing was loaded"
+    )
+    assert kept.counts.deleted == 1 and forced.counts.deleted == 1
+    assert [r.status for r in uow.runs.values()] == [
+        "succeeded",
+        "failed",
+        "succeeded",
+        "succeeded",
+    ]
 
 
 T0 = datetime(2021, 12, 2, 2, tzinfo=timezone(timedelta(hours=1)))
