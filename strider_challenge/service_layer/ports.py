@@ -116,3 +116,9 @@ class Ledger(Protocol):
 
     def recent(self, *, limit: int, model: str | None = None) -> list[LoadRun]:
         """The latest loads, newest first."""
+
+    def get(self, load_id: int) -> LoadRun | None:
+        """One load, by its id."""
+
+    def rejections(self, load_id: int, *, limit: int, offset: int) -> list[Rejection]:
+        """A load's refused records in source order, `offset` of them skipped."""
