@@ -125,4 +125,4 @@ def _instant(text: str) -> datetime:
     try:
         return parse_instant(text)
     except typer.BadParameter as error:
-        raise ParameterError(f"as_of: {error.format_message()}") from None
+        raise ParameterError(f"as_of: {error.message}") from None
