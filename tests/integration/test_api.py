@@ -210,7 +210,7 @@ def test_a_missing_or_wrong_token_is_refused_and_nothing_is_written(
 
 
 #: Bodies refused: model, body, content type, query, status, the CLI's sentence.
-REFUSED = [
+REFUSED: list[tuple[str, bytes, str, dict[str, Any], int, str]] = [
     (
         "film",
         b"",
