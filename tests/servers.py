@@ -8,8 +8,12 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -17,6 +21,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx2
 from pyftpdlib.authorizers import DummyAuthorizer  # type: ignore[import-untyped]
 from pyftpdlib.handlers import FTPHandler  # type: ignore[import-untyped]
 from pyftpdlib.servers import FTPServer  # type: ignore[import-untyped]
@@ -176,3 +181,53 @@ def loaded(database_url: str) -> list[tuple[Any, ...]]:
     """What each load read and wrote, and the digest of what it read, in order."""
     fields = ("model", "status", "rows_read", "inserted", "rejected", "sha256")
     return [tuple(run[f] for f in fields) for run in ledger(database_url)]
+
+
+#: The token the tests' API servers are started with.
+API_TOKEN = "t0ken-for-tests"
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the OS's pick)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def api_server(database_url: str, **environ: str) -> Iterator[str]:
+    """`scli serve` in its own process on a free port; yields its base URL.
+
+    SIGTERM stops it at the end of the block: it must finish gracefully, then end
+    by that signal, as uvicorn does.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("scli")), "serve", "--port", str(port)],
+        env={
+            "DATABASE_URL": database_url,
+            "SCLI_API_TOKEN": API_TOKEN,
+            "PATH": "/usr/bin:/bin",
+            **environ,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()[0]
+            try:
+                httpx2.get(f"{base}/healthz", timeout=5)
+                break
+            except httpx2.TransportError:
+                assert time.monotonic() < deadline, "scli serve did not start"
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGTERM, output
+    assert "Application shutdown complete." in output, output

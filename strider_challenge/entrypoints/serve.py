@@ -1,6 +1,7 @@
 """`scli serve`: the HTTP API, served by uvicorn. Registered on the app in `cli.py`."""
 
 import os
+import socket
 from typing import Annotated
 
 import typer
@@ -23,9 +24,11 @@ from strider_challenge.entrypoints.common import (
 SERVE_EPILOG = (
     f"Environment: {TOKEN_ENV} (required) is the token every request but GET "
     f"/healthz must send as Authorization: Bearer; {MAX_BODY_ENV} caps a PUT's "
-    f"body (default {DEFAULT_MAX_BODY_MB}). Exit codes: 0 stopped (Ctrl-C, "
-    f"SIGTERM); 1 the database URL is invalid or names no SQLite file, or the "
-    f"port is taken; 2 usage error, or {TOKEN_ENV} is not set."
+    f"body (default {DEFAULT_MAX_BODY_MB}). Ctrl-C or SIGTERM stops it once "
+    "the requests in flight are answered. Exit codes: 1 the database URL is "
+    "invalid or names no SQLite file, or the address cannot be listened on (the "
+    "port is taken); 2 usage error, or "
+    f"{TOKEN_ENV} is not set."
 )
 
 
@@ -57,4 +60,16 @@ def serve(
 
     with clean_errors():
         app = create_app(settings)
-    uvicorn.run(app, host=host, port=port)
+    listening = _listen(host, port)
+    uvicorn.Server(uvicorn.Config(app)).run(sockets=[listening])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to the address, or one line and exit 1 (taken, unknown host)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family)
+    except OSError as error:
+        # The socket module words errno's reason with the address: keep the reason.
+        reason = os.strerror(error.errno) if error.errno else str(error)
+        raise fail(f"cannot listen on {host}:{port}: {reason}") from None

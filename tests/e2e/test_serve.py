@@ -1,0 +1,173 @@
+"""`scli serve` as a real server: a file PUT to it, and requests from its own schema."""
+
+import socket
+from pathlib import Path
+
+import httpx2
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from schemathesis import Case
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.conftest import SAMPLE_DATA
+from tests.e2e.helpers import scli
+from tests.servers import API_TOKEN, api_server, row_counts
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+
+# The two text formats are sent as generated: any string is a body to refuse or load.
+schemathesis.serializer.alias(["text/csv", "application/x-ndjson"], "text/plain")
+
+
+def test_a_file_put_to_the_server_loads_as_scli_load_loads_it(ready: str) -> None:
+    files = {m: SAMPLE_DATA / "internal" / f"{m}s.csv" for m in ("movie", "stream")}
+    rows = {m: len(path.read_text().splitlines()) - 1 for m, path in files.items()}
+    with api_server(ready) as base:
+        loads = {}
+        for model, path in files.items():
+            with path.open("rb") as body:
+                response = httpx2.put(
+                    f"{base}/v1/{model}/records",
+                    content=body,
+                    headers={**AUTH, "Content-Type": "text/csv"},
+                    timeout=60,
+                )
+            assert response.status_code == 200, response.text
+            loads[model] = response.json()
+        health = httpx2.get(f"{base}/healthz")
+
+    assert health.json() == {"status": "ok"}
+    for model, count in rows.items():
+        assert (loads[model]["rows_read"], loads[model]["inserted"]) == (count, count)
+    assert row_counts(ready) == {
+        **rows,
+        "user": 0,
+        "author": 0,
+        "book": 0,
+        "review": 0,
+    }
+
+
+#: The checks every generated request's answer must pass.
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+def test_requests_from_the_openapi_document_get_no_5xx_and_match_their_schema(
+    ready: str,
+) -> None:
+    with api_server(ready) as base:
+        schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+        operations = [result.ok() for result in schema.get_all_operations()]
+        answered: dict[str, set[int]] = {}
+
+        for operation in operations:
+
+            @settings(
+                max_examples=15,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
+            @given(case=operation.as_strategy())
+            def answers_in_its_schema(case: Case) -> None:
+                response = case.call_and_validate(
+                    base_url=base, headers=AUTH, checks=CHECKS, timeout=30
+                )
+                answered.setdefault(operation.label, set()).add(response.status_code)
+
+            answers_in_its_schema()
+
+    # Generated requests reach the routes, and some get past the parameters.
+    assert 200 in answered["GET /v1/loads"] and 200 in answered["GET /v1/report"]
+    assert answered["PUT /v1/{model}/records"] & {200, 415, 422}
+    assert set(answered) == {
+        "PUT /v1/{model}/records",
+        "GET /v1/loads",
+        "GET /v1/loads/{load_id}",
+        "GET /v1/loads/{load_id}/rejections",
+        "GET /v1/report",
+        "GET /healthz",
+    }
+
+
+def test_serve_refuses_to_start_without_a_token(ready: str) -> None:
+    result = scli(ready, "serve")
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "scli: error: SCLI_API_TOKEN is not set: the API serves only requests that "
+        "carry its token (Authorization: Bearer $SCLI_API_TOKEN)\n"
+    )
+
+
+@pytest.mark.parametrize("value", ["lots", "0", "-1", "inf", "nan"])
+def test_serve_refuses_a_cap_that_is_not_a_positive_number(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("SCLI_API_TOKEN", API_TOKEN)
+    monkeypatch.setenv("SCLI_API_MAX_BODY_MB", value)
+
+    result = scli(sqlite_url, "serve")
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"scli: error: SCLI_API_MAX_BODY_MB is {value!r}: give the largest body in "
+        "MiB, e.g. 1024\n"
+    )
+
+
+def test_serve_refuses_a_sqlite_file_that_does_not_exist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCLI_API_TOKEN", API_TOKEN)
+
+    result = scli(f"sqlite:///{tmp_path / 'none.db'}", "serve")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"scli: error: no SQLite database at {tmp_path / 'none.db'}: create it with "
+        "`scli init-db`\n"
+    )
+
+
+def test_serve_exits_1_when_its_port_is_taken(
+    ready: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCLI_API_TOKEN", API_TOKEN)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        result = scli(ready, "serve", "--port", str(port))
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"scli: error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+    )
+
+
+def test_serve_exits_1_when_its_host_is_not_an_address_of_this_machine(
+    ready: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCLI_API_TOKEN", API_TOKEN)
+
+    result = scli(ready, "serve", "--host", "192.0.2.1", "--port", "8000")
+
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "scli: error: cannot listen on 192.0.2.1:8000: Cannot assign requested "
+        "address\n"
+    )
