@@ -1,7 +1,12 @@
 """`scli serve` as a real server: a file PUT to it, and requests from its own schema."""
 
+import os
+import signal
 import socket
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx2
 import pytest
@@ -9,6 +14,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis import Case
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -17,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.conftest import SAMPLE_DATA
 from tests.e2e.helpers import scli
-from tests.servers import API_TOKEN, api_server, row_counts
+from tests.servers import API_TOKEN, api_server, free_port, row_counts
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -68,7 +74,9 @@ def test_requests_from_the_openapi_document_get_no_5xx_and_match_their_schema(
 ) -> None:
     with api_server(ready) as base:
         schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
-        operations = [result.ok() for result in schema.get_all_operations()]
+        loaded = list(schema.get_all_operations())
+        operations = [result.ok() for result in loaded if isinstance(result, Ok)]
+        assert len(operations) == len(loaded), loaded
         answered: dict[str, set[int]] = {}
 
         for operation in operations:
@@ -81,7 +89,7 @@ def test_requests_from_the_openapi_document_get_no_5xx_and_match_their_schema(
                 suppress_health_check=list(HealthCheck),
             )
             @given(case=operation.as_strategy())
-            def answers_in_its_schema(case: Case) -> None:
+            def answers_in_its_schema(case: Case[Any]) -> None:
                 response = case.call_and_validate(
                     base_url=base, headers=AUTH, checks=CHECKS, timeout=30
                 )
@@ -171,3 +179,41 @@ def test_serve_exits_1_when_its_host_is_not_an_address_of_this_machine(
         "scli: error: cannot listen on 192.0.2.1:8000: Cannot assign requested "
         "address\n"
     )
+
+
+def test_serve_answers_until_sigterm_then_stops_gracefully(
+    ready: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In this process (the command's own lines are measured), on the main thread
+    # as a console script runs, with SIGTERM sent from a client thread.
+    monkeypatch.setenv("SCLI_API_TOKEN", API_TOKEN)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    answers: list[httpx2.Response] = []
+    delivered: list[int] = []
+
+    def client() -> None:
+        try:
+            deadline = time.monotonic() + 60
+            while not answers and time.monotonic() < deadline:
+                try:
+                    answers.append(httpx2.get(f"{base}/v1/loads", headers=AUTH))
+                except httpx2.TransportError:
+                    time.sleep(0.1)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    # uvicorn hands the signal back to this handler once it has stopped.
+    previous = signal.signal(signal.SIGTERM, lambda sig, _: delivered.append(sig))
+    thread = threading.Thread(target=client)
+    thread.start()
+    try:
+        result = scli(ready, "serve", "--port", str(port))
+    finally:
+        thread.join()
+        signal.signal(signal.SIGTERM, previous)
+
+    assert result.exit_code == 0, result.output
+    assert [(r.status_code, r.json()) for r in answers] == [(200, [])]
+    assert delivered == [signal.SIGTERM]
+    assert "Application shutdown complete." in result.stderr
