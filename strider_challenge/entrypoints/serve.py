@@ -19,6 +19,7 @@ from strider_challenge.entrypoints.common import (
     DatabaseUrl,
     clean_errors,
     fail,
+    shown,
 )
 
 SERVE_EPILOG = (
@@ -61,6 +62,12 @@ def serve(
     with clean_errors():
         app = create_app(settings)
     listening = _listen(host, port)
+    shown_host = f"[{host}]" if ":" in host else host
+    typer.echo(
+        f"scli serve: http://{shown_host}:{port} on {shown(database_url)}; the "
+        "OpenAPI document at /openapi.json",
+        err=True,
+    )
     uvicorn.Server(uvicorn.Config(app)).run(sockets=[listening])
 
 

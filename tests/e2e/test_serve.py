@@ -216,4 +216,8 @@ def test_serve_answers_until_sigterm_then_stops_gracefully(
     assert result.exit_code == 0, result.output
     assert [(r.status_code, r.json()) for r in answers] == [(200, [])]
     assert delivered == [signal.SIGTERM]
+    assert result.stderr.startswith(
+        f"scli serve: http://127.0.0.1:{port} on {ready}; the OpenAPI document at "
+        "/openapi.json\n"
+    )
     assert "Application shutdown complete." in result.stderr
