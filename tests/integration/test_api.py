@@ -17,7 +17,7 @@ from strider_challenge.service_layer import services
 from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from tests.conftest import SAMPLE_DATA
 from tests.e2e.helpers import LOADS, scli, snapshot
-from tests.servers import ledger
+from tests.servers import closed_port, ledger
 
 TOKEN = "s3cret-t0ken"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -402,3 +402,14 @@ def test_the_openapi_document_describes_every_route_and_its_errors(
     (mode,) = [p for p in put_records["parameters"] if p["name"] == "mode"]
     assert mode["schema"]["anyOf"][0]["enum"] == ["full", "incremental"]
     assert "HTTPBearer" in document["components"]["securitySchemes"]
+
+
+def test_healthz_is_503_when_the_database_does_not_answer() -> None:
+    url = f"postgresql://postgres@127.0.0.1:{closed_port()}/nowhere"
+    with api(url) as client:
+        health = client.get("/healthz")
+        loads = client.get("/v1/loads", headers=AUTH)
+
+    for response in (health, loads):
+        assert response.status_code == 503
+        assert response.json()["error"].startswith("database: connection to server")
