@@ -77,6 +77,6 @@ def _listen(host: str, port: int) -> socket.socket:
     try:
         return socket.create_server((host, port), family=family)
     except OSError as error:
-        # The socket module words errno's reason with the address: keep the reason.
-        reason = os.strerror(error.errno) if error.errno else str(error)
+        # The socket module adds the address to the reason: the line has it already.
+        reason = str(error.strerror or error).partition(" (while attempting")[0]
         raise fail(f"cannot listen on {host}:{port}: {reason}") from None

@@ -172,12 +172,17 @@ def test_serve_exits_1_when_its_host_is_not_an_address_of_this_machine(
 ) -> None:
     monkeypatch.setenv("SCLI_API_TOKEN", API_TOKEN)
 
-    result = scli(ready, "serve", "--host", "192.0.2.1", "--port", "8000")
+    foreign = scli(ready, "serve", "--host", "192.0.2.1", "--port", "8000")
+    unknown = scli(ready, "serve", "--host", "no-such-host.invalid", "--port", "8000")
 
-    assert result.exit_code == 1
-    assert result.stderr == (
+    assert (foreign.exit_code, unknown.exit_code) == (1, 1)
+    assert foreign.stderr == (
         "scli: error: cannot listen on 192.0.2.1:8000: Cannot assign requested "
         "address\n"
+    )
+    assert unknown.stderr == (
+        "scli: error: cannot listen on no-such-host.invalid:8000: Name or service "
+        "not known\n"
     )
 
 
