@@ -13,7 +13,7 @@ from typer.testing import CliRunner, Result
 from strider_challenge.entrypoints.cli import app
 from tests.conftest import ROOT
 from tests.e2e.helpers import scli
-from tests.servers import API_TOKEN, api_server
+from tests.servers import API_TOKEN, api_server, row_counts
 
 README = ROOT / "README.md"
 #: Every document whose SQL examples say which database they are for.
@@ -310,3 +310,12 @@ def test_the_http_api_examples_answer_as_the_readme_says(
     assert (load["model"], load["rejected"]) == ("author", 1)
     assert rejections == authors["rejections"]
     assert report == json.loads(printed.stdout)
+    streamed = (ROOT / "data" / "internal" / "streams.csv").read_text()
+    assert row_counts(ready) == {
+        "movie": 60,
+        "stream": len(streamed.splitlines()) - 1,
+        "author": 79,
+        "user": 0,
+        "book": 0,
+        "review": 0,
+    }

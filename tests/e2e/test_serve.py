@@ -1,4 +1,8 @@
-"""`scli serve` as a real server: a file PUT to it, and requests from its own schema."""
+"""`scli serve` as a real server: requests from its own schema, and its refusals.
+
+A file PUT to it in its own process is the README's example, run by
+tests/e2e/test_readme_examples.py.
+"""
 
 import os
 import signal
@@ -21,43 +25,13 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.conftest import SAMPLE_DATA
 from tests.e2e.helpers import scli
-from tests.servers import API_TOKEN, api_server, free_port, row_counts
+from tests.servers import API_TOKEN, api_server, free_port
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 # The two text formats are sent as generated: any string is a body to refuse or load.
 schemathesis.serializer.alias(["text/csv", "application/x-ndjson"], "text/plain")
-
-
-def test_a_file_put_to_the_server_loads_as_scli_load_loads_it(ready: str) -> None:
-    files = {m: SAMPLE_DATA / "internal" / f"{m}s.csv" for m in ("movie", "stream")}
-    rows = {m: len(path.read_text().splitlines()) - 1 for m, path in files.items()}
-    with api_server(ready) as base:
-        loads = {}
-        for model, path in files.items():
-            with path.open("rb") as body:
-                response = httpx2.put(
-                    f"{base}/v1/{model}/records",
-                    content=body,
-                    headers={**AUTH, "Content-Type": "text/csv"},
-                    timeout=60,
-                )
-            assert response.status_code == 200, response.text
-            loads[model] = response.json()
-        health = httpx2.get(f"{base}/healthz")
-
-    assert health.json() == {"status": "ok"}
-    for model, count in rows.items():
-        assert (loads[model]["rows_read"], loads[model]["inserted"]) == (count, count)
-    assert row_counts(ready) == {
-        **rows,
-        "user": 0,
-        "author": 0,
-        "book": 0,
-        "review": 0,
-    }
 
 
 #: The checks every generated request's answer must pass.
@@ -82,7 +56,7 @@ def test_requests_from_the_openapi_document_get_no_5xx_and_match_their_schema(
         for operation in operations:
 
             @settings(
-                max_examples=15,
+                max_examples=10,
                 deadline=None,
                 database=None,
                 phases=[Phase.explicit, Phase.generate],
@@ -187,10 +161,13 @@ def test_serve_exits_1_when_its_host_is_not_an_address_of_this_machine(
 
 
 def test_serve_answers_until_sigterm_then_stops_gracefully(
-    ready: str, monkeypatch: pytest.MonkeyPatch
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # In this process (the command's own lines are measured), on the main thread
-    # as a console script runs, with SIGTERM sent from a client thread.
+    # as a console script runs, with SIGTERM sent from a client thread. A file
+    # PUT to a server in its own process, on both databases: the README's test.
+    ready = sqlite_url
+    assert scli(ready, "init-db").exit_code == 0
     monkeypatch.setenv("SCLI_API_TOKEN", API_TOKEN)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
