@@ -399,7 +399,13 @@ class CsvCollector(FileCollector):
                 f"{self.source}: its header line is not valid {self.encoding} "
                 "(use --encoding to name the file's encoding)"
             )
-        header = next(csv.reader([text]), [])
+        try:
+            header = next(csv.reader([text]), [])
+        except csv.Error as error:  # a lone carriage return in an unquoted name
+            reason = str(error).partition(" - ")[0]
+            raise SourceError(
+                f"{self.source}: its header line is not valid CSV ({reason})"
+            ) from None
         if not header:
             raise ShapeError(f"{self.source} is empty: a CSV file needs a header line")
         repeated = sorted(name for name, n in Counter(header).items() if n > 1)

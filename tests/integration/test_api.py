@@ -256,6 +256,15 @@ REFUSED: list[tuple[str, bytes, str, dict[str, Any], int, str]] = [
         "should be a valid string); nothing was loaded",
     ),
     (
+        "stream",
+        b"\rOi,size_mb\n1,2\n",
+        CSV,
+        {},
+        422,
+        "PUT /v1/stream/records: its header line is not valid CSV (new-line "
+        "character seen in unquoted field)",
+    ),
+    (
         "movie",
         MOVIES.read_bytes(),
         CSV,

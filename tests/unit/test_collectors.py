@@ -64,6 +64,21 @@ def test_empty_csv_is_a_shape_error(tmp_path: Path) -> None:
         list(CsvCollector(path).records())
 
 
+def test_a_header_with_a_lone_carriage_return_is_a_source_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"movie\rtitle,size_mb\nUnforgiven,1\n")
+
+    with pytest.raises(SourceError) as raised:
+        list(CsvCollector(path).records())
+
+    assert str(raised.value) == (
+        f"{path}: its header line is not valid CSV (new-line character seen in "
+        "unquoted field)"
+    )
+
+
 def test_a_csv_line_that_is_not_utf8_is_a_record_with_a_problem(
     tmp_path: Path,
 ) -> None:
