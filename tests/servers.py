@@ -8,7 +8,10 @@ import json
 import logging
 import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +25,7 @@ from http.server import (
 from pathlib import Path
 from typing import Any
 
+import httpx2
 from pyftpdlib.authorizers import DummyAuthorizer  # type: ignore[import-untyped]
 from pyftpdlib.handlers import (  # type: ignore[import-untyped]
     DTPHandler,
@@ -292,3 +296,51 @@ def loaded(database_url: str) -> list[tuple[Any, ...]]:
     """What each load read and wrote, and the digest of what it read, in order."""
     fields = ("model", "status", "rows_read", "inserted", "rejected", "sha256")
     return [tuple(run[f] for f in fields) for run in ledger(database_url)]
+
+
+#: The token the tests' API servers are started with.
+API_TOKEN = "t0ken-for-tests"
+
+
+def free_port() -> int:
+    """A port for a server to listen on: nothing does now."""
+    return closed_port()
+
+
+@contextmanager
+def api_server(database_url: str, **environ: str) -> Iterator[str]:
+    """`scli serve` in its own process on a free port; yields its base URL.
+
+    SIGTERM stops it at the end of the block: it must finish gracefully, then end
+    by that signal, as uvicorn does.
+    """
+    port = free_port()
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("scli")), "serve", "--port", str(port)],
+        env={
+            "DATABASE_URL": database_url,
+            "SCLI_API_TOKEN": API_TOKEN,
+            "PATH": "/usr/bin:/bin",
+            **environ,
+        },
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.communicate()[0]
+            try:
+                httpx2.get(f"{base}/healthz", timeout=5)
+                break
+            except httpx2.TransportError:
+                assert time.monotonic() < deadline, "scli serve did not start"
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == -signal.SIGTERM, output
+    assert "Application shutdown complete." in output, output

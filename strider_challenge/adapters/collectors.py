@@ -402,9 +402,10 @@ class CsvCollector(FileCollector):
             )
         try:
             header = next(csv.reader([text]), [])
-        except csv.Error as error:  # a lone carriage return, a NUL, ...
+        except csv.Error as error:  # a lone carriage return in an unquoted name
+            reason = str(error).partition(" - ")[0]
             raise SourceError(
-                f"{self.source}: its header line is not valid CSV: {error}"
+                f"{self.source}: its header line is not valid CSV ({reason})"
             ) from None
         if not header:
             raise ShapeError(f"{self.source} is empty: a CSV file needs a header line")

@@ -96,6 +96,23 @@ class LedgerRepository:
             conditions.append(RUNS.c.status == status)
         return self._select(*conditions, limit=limit)
 
+    def get(self, load_id: int) -> LoadRun | None:
+        """One load, by its id."""
+        found = self._select(RUNS.c.id == load_id, limit=1)
+        return found[0] if found else None
+
+    def rejections(self, load_id: int, *, limit: int, offset: int) -> list[Rejection]:
+        """A load's refused records in source order, `offset` of them skipped."""
+        statement = (
+            select(REJECTED.c.position, REJECTED.c.raw, REJECTED.c.error)
+            .where(REJECTED.c.load_id == load_id)
+            .order_by(REJECTED.c.position, REJECTED.c.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = self.connection.execute(statement).all()
+        return [Rejection(position=p, raw=raw, error=e) for p, raw, e in rows]
+
     def _select(self, *conditions: Any, limit: int) -> list[LoadRun]:
         statement = select(RUNS).where(*conditions).order_by(RUNS.c.id.desc())
         rows = self.connection.execute(statement.limit(limit)).mappings().all()

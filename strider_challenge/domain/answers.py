@@ -131,6 +131,9 @@ class ReportParameters:
             )
         if not outage_movie.strip():
             raise ParameterError("the outage movie title is empty")
+        if "\x00" in outage_movie:
+            # No title holds one, and PostgreSQL refuses the character in text.
+            raise ParameterError("the outage movie title holds a NUL character")
         return cls(
             month=parse_month(month),
             zone=tz,

@@ -404,3 +404,8 @@ app.command("check")(check.check)
 from strider_challenge.entrypoints import dump  # noqa: E402
 
 app.command("load-dump", epilog=dump.LOAD_DUMP_EXIT_CODES)(dump.load_dump)
+
+# Registered last: the HTTP API's command lives in its own module.
+from strider_challenge.entrypoints import serve  # noqa: E402
+
+app.command("serve", epilog=serve.SERVE_EPILOG)(serve.serve)

@@ -133,3 +133,9 @@ class Ledger(Protocol):
         self, *, limit: int, model: str | None = None, status: str | None = None
     ) -> list[LoadRun]:
         """The latest loads (of `model`, with `status`, when given), newest first."""
+
+    def get(self, load_id: int) -> LoadRun | None:
+        """One load, by its id."""
+
+    def rejections(self, load_id: int, *, limit: int, offset: int) -> list[Rejection]:
+        """A load's refused records in source order, `offset` of them skipped."""

@@ -91,6 +91,22 @@ def recent_runs(
         return uow.ledger.recent(limit=limit, model=model, status=status)
 
 
+def load_run(*, uow: AbstractUnitOfWork, load_id: int) -> LoadRun | None:
+    """One load of the ledger, or None if there is no load with that id."""
+    with uow:
+        return uow.ledger.get(load_id)
+
+
+def rejections_of(
+    *, uow: AbstractUnitOfWork, load_id: int, limit: int = 100, offset: int = 0
+) -> list[Rejection] | None:
+    """The records a load refused, in source order; None if there is no such load."""
+    with uow:
+        if uow.ledger.get(load_id) is None:
+            return None
+        return uow.ledger.rejections(load_id, limit=limit, offset=offset)
+
+
 def load(
     *,
     dataset: Dataset[Any],

@@ -3,6 +3,7 @@
 import json
 import re
 import shlex
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from strider_challenge.entrypoints.cli import app
 from tests import records
 from tests.conftest import ROOT
 from tests.e2e.helpers import scli
+from tests.servers import API_TOKEN, api_server, row_counts
 
 README = ROOT / "README.md"
 #: Every document whose SQL examples say which database they are for.
@@ -354,3 +356,62 @@ def test_the_history_worked_example_and_its_as_of_query(
     assert [row["publisher"] for row in query(database_url, noon_dec_2)] == ["PAN"]
     history = query(database_url, "SELECT title FROM book_history ORDER BY title")
     assert [row["title"] for row in history] == ["Brave New World", "Catch-22"]
+
+
+HTTP_API = "HTTP API: `scli serve`"
+
+
+def test_the_http_api_examples_answer_as_the_readme_says(
+    ready: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    serve_block, curl_block = [b for b in blocks(README, "sh") if b.section == HTTP_API]
+    lines = [line for line in curl_block.text.splitlines() if line.startswith("curl ")]
+    monkeypatch.chdir(ROOT)
+
+    assert "scli serve --port 8000" in serve_block.text
+    with api_server(ready) as base:
+        answers = []
+        for line in lines:
+            # --fail-with-body: an error status fails the example, its body shown.
+            command = line.replace("http://127.0.0.1:8000", base, 1).replace(
+                "curl ", "curl --fail-with-body ", 1
+            )
+            done = subprocess.run(
+                ["bash", "-c", command],
+                env={"SCLI_API_TOKEN": API_TOKEN, "PATH": "/usr/bin:/bin"},
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert done.returncode == 0, (line, done.stdout, done.stderr)
+            answers.append(json.loads(done.stdout))
+    health, movies, authors, streams, movie_loads, load, rejections, report = answers
+    printed = scli(
+        ready,
+        "report",
+        "--format",
+        "json",
+        "--month",
+        "2021-12",
+        "--timezone",
+        "+01:00",
+    )
+
+    assert health == {"status": "ok"}
+    assert (movies["run_id"], movies["inserted"]) == (1, 60)
+    assert (authors["run_id"], authors["rejected"]) == (2, 1)
+    assert streams["inserted"] == streams["rows_read"] > 0
+    assert [run["id"] for run in movie_loads] == [1]
+    assert (load["model"], load["rejected"]) == ("author", 1)
+    assert rejections == authors["rejections"]
+    assert report == json.loads(printed.stdout)
+    streamed = (ROOT / "data" / "internal" / "streams.csv").read_text()
+    assert row_counts(ready) == {
+        "movie": 60,
+        "stream": len(streamed.splitlines()) - 1,
+        "author": 79,
+        "user": 0,
+        "book": 0,
+        "review": 0,
+    }

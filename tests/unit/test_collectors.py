@@ -64,6 +64,21 @@ def test_empty_csv_is_a_shape_error(tmp_path: Path) -> None:
         list(CsvCollector(path).records())
 
 
+def test_a_header_with_a_lone_carriage_return_is_a_source_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cr.csv"
+    path.write_bytes(b"movie\rtitle,size_mb\nUnforgiven,1\n")
+
+    with pytest.raises(SourceError) as raised:
+        list(CsvCollector(path).records())
+
+    assert str(raised.value) == (
+        f"{path}: its header line is not valid CSV (new-line character seen in "
+        "unquoted field)"
+    )
+
+
 def test_a_csv_line_that_is_not_utf8_is_a_record_with_a_problem(
     tmp_path: Path,
 ) -> None:
@@ -341,5 +356,5 @@ def test_a_header_line_the_csv_reader_refuses_is_one_clean_error(
     path = tmp_path / "m.csv"
     path.write_bytes(b"\r\x00")
 
-    with pytest.raises(SourceError, match="its header line is not valid CSV: "):
+    with pytest.raises(SourceError, match=r"its header line is not valid CSV \("):
         list(CsvCollector(path).records())

@@ -171,6 +171,11 @@ def test_parameters_refuse_an_empty_movie() -> None:
         ReportParameters.parse(outage_movie="  ")
 
 
+def test_parameters_refuse_a_movie_with_a_nul_character() -> None:
+    with pytest.raises(ParameterError, match="holds a NUL character"):
+        ReportParameters.parse(outage_movie="Unforgiven\x00")
+
+
 @pytest.mark.parametrize(
     ("value", "places", "expected"),
     [

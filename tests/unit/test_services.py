@@ -146,6 +146,13 @@ class FakeLedger:
         ]
         return sorted(runs, key=lambda r: r.id or 0, reverse=True)[:limit]
 
+    def get(self, load_id: int) -> LoadRun | None:
+        return self.uow.runs.get(load_id)
+
+    def rejections(self, load_id: int, *, limit: int, offset: int) -> list[Rejection]:
+        found = [r for i, r in self.uow.rejections if i == load_id]
+        return sorted(found, key=lambda r: r.position)[offset : offset + limit]
+
 
 class FakeUnitOfWork(AbstractUnitOfWork):
     def __init__(self) -> None:

@@ -1,0 +1,1 @@
+"""The HTTP API of `scli serve`: a router per resource; each parses, calls, renders."""
