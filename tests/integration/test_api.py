@@ -16,7 +16,7 @@ from strider_challenge.entrypoints.api.settings import ApiSettings
 from strider_challenge.service_layer import services
 from strider_challenge.service_layer.unit_of_work import SqlAlchemyUnitOfWork
 from tests.conftest import SAMPLE_DATA
-from tests.e2e.helpers import LOADS, scli, snapshot
+from tests.e2e.helpers import DATA_TABLES, LOADS, scli, snapshot
 from tests.servers import closed_port, ledger
 
 TOKEN = "s3cret-t0ken"
@@ -127,14 +127,21 @@ def test_the_same_bytes_again_are_skipped_unless_forced_and_listed(
     latest = client.get("/v1/loads", params={"limit": 1}, headers=AUTH).json()
     one = client.get(f"/v1/loads/{authors['run_id']}", headers=AUTH).json()
 
-    assert (again["skipped_as"], again["run_id"]) == (first["run_id"], None)
+    assert again["skipped_as"] == first["run_id"]
     assert (forced["skipped_as"], forced["unchanged"]) == (None, 60)
     assert [run["id"] for run in every] == [
         forced["run_id"],
         authors["run_id"],
+        again["run_id"],
         first["run_id"],
     ]
-    assert [run["model"] for run in movies] == ["movie", "movie"]
+    assert [run["status"] for run in every] == [
+        "succeeded",
+        "succeeded",
+        "skipped",
+        "succeeded",
+    ]
+    assert [run["model"] for run in movies] == ["movie", "movie", "movie"]
     assert [run["id"] for run in latest] == [forced["run_id"]]
     assert one == every[1]
     assert (one["model"], one["rejected"], one["sha256"]) == (
@@ -287,13 +294,16 @@ def test_a_refused_body_answers_the_cli_s_sentence_and_changes_nothing(
     client: TestClient, ready_url: str
 ) -> None:
     put(client, "movie", MOVIES.read_bytes(), CSV)
-    before = snapshot(ready_url)
+    before = snapshot(ready_url, DATA_TABLES)
 
     for model, body, content_type, params, status, error in REFUSED:
         response = put(client, model, body, content_type, force=True, **params)
 
         assert (response.status_code, response.json()) == (status, {"error": error})
-    assert snapshot(ready_url) == before
+    assert snapshot(ready_url, DATA_TABLES) == before
+    runs = client.get("/v1/loads", params={"limit": 100}, headers=AUTH).json()
+    assert {run["status"] for run in runs[:-1]} <= {"failed"}
+    assert runs[-1]["status"] == "succeeded"
 
 
 def test_an_older_dump_is_a_conflict_unless_forced(
@@ -322,7 +332,7 @@ def test_an_older_dump_is_a_conflict_unless_forced(
 
 def test_a_body_over_the_cap_is_refused_and_changes_nothing(ready_url: str) -> None:
     data = MOVIES.read_bytes()
-    before = snapshot(ready_url)
+    before = snapshot(ready_url, DATA_TABLES)
     with api(ready_url, max_body_bytes=len(data) - 1) as client:
         declared = put(client, "movie", data, CSV)
         # Chunked, without a Content-Length: the cap is met while the load reads.
@@ -334,7 +344,7 @@ def test_a_body_over_the_cap_is_refused_and_changes_nothing(ready_url: str) -> N
             f"the body is larger than the {(len(data) - 1) / (1 << 20):g} MiB limit "
             "(SCLI_API_MAX_BODY_MB); nothing was loaded"
         )
-    assert snapshot(ready_url) == before
+    assert snapshot(ready_url, DATA_TABLES) == before
 
 
 NOT_FOUND = [

@@ -35,8 +35,9 @@ class LoadResult(BaseModel):
     model: str
     source: str
     run_id: int | None = Field(
-        description="The load's id in the ledger (GET /v1/loads/{id}); null when "
-        "skipped."
+        description="The load's id in the ledger (GET /v1/loads/{id}); a skipped "
+        "load has its own row, with status skipped; null if the ledger could not "
+        "take it."
     )
     skipped_as: int | None = Field(
         description="The earlier load of these exact bytes, when this one was "
@@ -62,11 +63,10 @@ class LoadResult(BaseModel):
     def of(cls, report: LoadReport, position_unit: str) -> "LoadResult":
         """The model of a load's report."""
         counts = report.counts
-        skipped = report.skipped_as is not None
         return cls(
             model=report.model,
             source=report.source,
-            run_id=None if skipped else report.run_id,
+            run_id=report.run_id,
             skipped_as=report.skipped_as,
             sha256=report.sha256,
             rows_read=report.rows_read,
