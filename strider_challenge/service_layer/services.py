@@ -95,6 +95,7 @@ def load(
     as_of: datetime | None = None,
     force: bool = False,
     max_rejects: int | None = None,
+    records_stand_alone: bool = False,
     on_progress: Callable[[int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     clock: Callable[[], datetime] = utc_now,
@@ -119,6 +120,10 @@ def load(
     `force` also loads a dump older than the newest one loaded, as a correction
     effective at that newest dump's time (history never runs backwards), and a full
     dump with no valid record (which marks every record deleted).
+
+    `records_stand_alone` says the source is no file but records each on its own
+    (broker messages): its first record does not give the source a shape, and a
+    source with no valid record is stored as rejected rather than refused.
 
     Raises:
         LoadError: the source cannot be read, is not a file of this model, more
@@ -155,11 +160,13 @@ def load(
                 Validator(dataset),
                 spool,
                 max_rejects=max_rejects,
+                check_shape=not records_stand_alone,
                 on_progress=on_progress,
             )
             staged = uow.stager(dataset).stage(validation)
             report.validation = validation.tally
-            _check_outcome(report, dataset, collector.source, staged, full, force)
+            if not records_stand_alone:
+                _check_outcome(report, dataset, collector.source, staged, full, force)
             report.sha256 = collector.sha256
             if not force and upfront is None and _skip(uow, report, report.sha256):
                 return report
@@ -192,9 +199,11 @@ class Validation:
         rejections: RejectionStore,
         *,
         max_rejects: int | None = None,
+        check_shape: bool = True,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
         self.dataset = dataset
+        self.check_shape = check_shape
         self.collector = collector
         self.validator = validator
         self.rejections = rejections
@@ -204,7 +213,7 @@ class Validation:
 
     def __iter__(self) -> Iterator[RowBatch]:
         """Validate the source batch by batch; yield the accepted rows."""
-        first = True
+        first = self.check_shape
         for batch in self.collector.batches():
             if first:
                 _check_shape(self.dataset, self.collector.source, batch.fields())
