@@ -35,3 +35,7 @@ class EmptyFullDumpError(LoadError):
 
 class NoTablesError(LoadError):
     """The database has none of the tool's tables: `scli init-db` was never run."""
+
+
+class BrokerError(LoadError):
+    """The message broker cannot be reached, or refused a request."""

@@ -350,3 +350,8 @@ app.command("query")(answers.query)
 from strider_challenge.entrypoints import dump  # noqa: E402
 
 app.command("load-dump", epilog=dump.LOAD_DUMP_EXIT_CODES)(dump.load_dump)
+
+# `consume`, the event-driven loader, lives in its own module too.
+from strider_challenge.entrypoints import consume  # noqa: E402
+
+app.command("consume", epilog=consume.CONSUME_EXIT_CODES)(consume.consume)
