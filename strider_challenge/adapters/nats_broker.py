@@ -107,6 +107,9 @@ class NatsBroker:
         return await nats.connect(
             self.url,
             connect_timeout=CONNECT_TIMEOUT,
+            # One more try after a refusal, then NoServersError: the first
+            # connection's retries count as reconnections.
+            max_reconnect_attempts=1,
             allow_reconnect=False,
             error_cb=no_report,
         )
@@ -154,4 +157,4 @@ def _reason(error: BaseException) -> str:
     """The error in words: nats-py's messages carry a `nats: ` prefix, or none."""
     if isinstance(error, nats.errors.NoServersError):
         return "no server answers (is nats-server running, with -js?)"
-    return str(error).removeprefix("nats: ")
+    return str(error).removeprefix("nats: ") or repr(error)

@@ -115,12 +115,17 @@ def test_sigterm_finishes_the_batch_and_exits_0(
     db: str, nats_url: str, tmp_path: Path
 ) -> None:
     publish(nats_url, as_messages(streams(5, tmp_path)))
-    signal_after = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGTERM))
-    signal_after.start()
-    try:
-        result = consume(db, nats_url)
-    finally:
-        signal_after.cancel()
+
+    def terminate_once_handled() -> None:
+        """SIGTERM, as soon as the consumer handles it (before, it would kill us)."""
+        while signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    terminator = threading.Thread(target=terminate_once_handled)
+    terminator.start()
+    result = consume(db, nats_url)
+    terminator.join()
 
     assert result.exit_code == 0, result.output
     assert query(db, "SELECT count(*), sum(rows_read) FROM load_run") == [(1, 5)]
