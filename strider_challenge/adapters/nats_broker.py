@@ -142,7 +142,7 @@ class NatsBroker:
                 found += await self._subscription.fetch(
                     max_messages - len(found), timeout=left
                 )
-            except nats.errors.TimeoutError:
+            except asyncio.TimeoutError:  # nats-py raises its own or asyncio's
                 break
         return found
 

@@ -116,13 +116,13 @@ def test_sigterm_finishes_the_batch_and_exits_0(
 ) -> None:
     publish(nats_url, as_messages(streams(5, tmp_path)))
 
-    def terminate_once_handled() -> None:
-        """SIGTERM, as soon as the consumer handles it (before, it would kill us)."""
-        while signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-            time.sleep(0.01)
+    def terminate_once_loading() -> None:
+        """SIGTERM once a batch is in (by then the consumer handles the signal)."""
+        while query(db, "SELECT count(*) FROM load_run") == [(0,)]:
+            time.sleep(0.05)
         os.kill(os.getpid(), signal.SIGTERM)
 
-    terminator = threading.Thread(target=terminate_once_handled)
+    terminator = threading.Thread(target=terminate_once_loading)
     terminator.start()
     result = consume(db, nats_url)
     terminator.join()
