@@ -270,3 +270,17 @@ def test_a_message_delivered_twice_in_one_batch_is_one_record(db: Engine) -> Non
     assert [(r.rows_read, r.counts.inserted) for r in reports] == [(3, 3)]
     assert rows(db, "SELECT count(*) FROM stream") == [(3,)]
     assert broker.acked == {1, 2, 3}
+
+
+def test_an_empty_message_among_typed_ones_sends_the_batch_the_row_way(
+    db: Engine,
+) -> None:
+    broker = LogBroker([json.dumps(typed(1)).encode(), b"", b"\xff"])
+
+    reports = run(db, broker)
+
+    assert (reports[0].validation.fast, reports[0].rejected) == (0, 2)
+    assert rows(db, "SELECT position FROM rejected_record ORDER BY position") == [
+        (2,),
+        (3,),
+    ]
