@@ -49,6 +49,7 @@ from strider_challenge.adapters.sources import (
 )
 from strider_challenge.adapters.timeouts import Timeouts
 from strider_challenge.domain.errors import ShapeError, SourceError
+from strider_challenge.domain.messages import Message
 
 #: Bytes read from the source at a time; a block ends at the last record inside.
 BLOCK_SIZE = 1 << 20
@@ -858,6 +859,97 @@ def _deeper_than(value: Any, limit: int) -> bool:
         if not level:
             return False
     return any(isinstance(inner, (dict, list)) for inner in level)
+
+
+class MessageCollector:
+    """A micro-batch of broker messages, each one JSON object: one load's source.
+
+    Its digest covers each message's subject and sequence as well as its bytes:
+    the same batch delivered again is skipped as loaded, while the same records
+    published again are new messages, loaded (and found unchanged) like any other.
+    """
+
+    position_unit = "sequence"
+
+    def __init__(self, subject: str, messages: Sequence[Message]) -> None:
+        self.subject = subject
+        self.messages = messages
+
+    @property
+    def source(self) -> str:
+        """The subject and the batch's first and last sequence."""
+        first, last = self.messages[0].sequence, self.messages[-1].sequence
+        return f"{self.subject} sequences {first}-{last}"
+
+    @property
+    def sha256(self) -> str:
+        """The SHA-256 of the messages' subjects, sequences and bytes."""
+        digest = hashlib.sha256()
+        for message in self.messages:
+            header = f"{message.subject} {message.sequence} {len(message.data)}\n"
+            digest.update(header.encode())
+            digest.update(message.data)
+        return digest.hexdigest()
+
+    def batches(self) -> Iterator["MessageBlock"]:
+        """The messages, as one batch."""
+        yield MessageBlock(self.messages)
+
+    def sha256_upfront(self) -> str | None:
+        """The digest: the messages are all in memory already."""
+        return self.sha256
+
+
+class MessageBlock(RawBatch):
+    """Broker messages, one JSON object each, positioned by their sequence."""
+
+    def __init__(self, messages: Sequence[Message]) -> None:
+        self.sequences = [message.sequence for message in messages]
+        self.messages = messages
+        # Messages of one line each are JSON Lines, which Arrow reads in one go.
+        self.lines = (
+            JsonLinesBlock(b"".join(message.data + b"\n" for message in messages), 1)
+            if all(b"\n" not in message.data for message in messages)
+            else None
+        )
+
+    def fields(self) -> list[str]:
+        """The keys of the first message (none if it is not an object)."""
+        first = _json_line(self.sequences[0], self.messages[0].data)
+        return [] if first.problem else list(first.fields)
+
+    def records(self) -> list[SourceRecord]:
+        """Each message's object, with its sequence."""
+        return [_json_line(message.sequence, message.data) for message in self.messages]
+
+    def columnar(self, schema: pa.Schema) -> Columnar | None:
+        """The messages read by Arrow as JSON Lines, renumbered by sequence."""
+        if self.lines is None or not self._first_reads_as(schema):
+            return None
+        found = self.lines.columnar(schema)
+        if found is None:
+            return None
+        sequences = pa.array(self.sequences, pa.int64())
+        positions = pc.take(sequences, pc.subtract(found.positions, 1))
+
+        def records_at(rows: Sequence[int]) -> list[SourceRecord]:
+            return [self._renumbered(record) for record in found.records_at(rows)]
+
+        rest = [self._renumbered(record) for record in found.rest]
+        return Columnar(found.table, positions, records_at, rest)
+
+    def _first_reads_as(self, schema: pa.Schema) -> bool:
+        """Whether Arrow reads the first message with `schema`.
+
+        Messages made from CSV rows carry their numbers and times as strings,
+        which Arrow's JSON reader does not convert: such a batch goes the row way
+        at once, rather than being halved down to every single message.
+        """
+        first = JsonLinesBlock(self.messages[0].data + b"\n", 1).columnar(schema)
+        return first is not None and not first.rest
+
+    def _renumbered(self, record: SourceRecord) -> SourceRecord:
+        return record._replace(position=self.sequences[record.position - 1])
 
 
 #: The collectors `--collector` names.

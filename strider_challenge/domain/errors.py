@@ -39,3 +39,7 @@ class NoTablesError(LoadError):
 
 class TooManyDeletionsError(LoadError):
     """A full dump would mark more of the current records deleted than allowed."""
+
+
+class BrokerError(LoadError):
+    """The message broker cannot be reached, or refused a request."""

@@ -409,3 +409,8 @@ app.command("load-dump", epilog=dump.LOAD_DUMP_EXIT_CODES)(dump.load_dump)
 from strider_challenge.entrypoints import serve  # noqa: E402
 
 app.command("serve", epilog=serve.SERVE_EPILOG)(serve.serve)
+
+# `consume`, the event-driven loader, lives in its own module too.
+from strider_challenge.entrypoints import consume  # noqa: E402
+
+app.command("consume", epilog=consume.CONSUME_EXIT_CODES)(consume.consume)

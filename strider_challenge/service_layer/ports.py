@@ -12,12 +12,13 @@ import pyarrow as pa
 
 from strider_challenge.adapters.collectors import RawBatch
 from strider_challenge.domain.ledger import LoadRun
+from strider_challenge.domain.messages import Message
 from strider_challenge.domain.results import MergeCounts, Rejection
 
 #: Typed rows ready to stage: the dataset's columns and `_seq` (adapters/arrow_rows).
 RowBatch: TypeAlias = pa.RecordBatch
 
-__all__ = ["RawBatch", "RowBatch"]
+__all__ = ["Message", "RawBatch", "RowBatch"]
 
 
 class Collector(Protocol):
@@ -139,3 +140,23 @@ class Ledger(Protocol):
 
     def rejections(self, load_id: int, *, limit: int, offset: int) -> list[Rejection]:
         """A load's refused records in source order, `offset` of them skipped."""
+
+
+class Broker(Protocol):
+    """A log-based message broker read by a durable consumer with explicit acks."""
+
+    @property
+    def subject(self) -> str:
+        """What the consumer reads (a subject filter, a topic), for the ledger."""
+
+    def fetch(self, *, max_messages: int, max_wait: float) -> list[Message]:
+        """Up to `max_messages` messages, waiting at most `max_wait` seconds.
+
+        Messages fetched but not acknowledged are delivered again later.
+        """
+
+    def ack(self, messages: Sequence[Message]) -> None:
+        """Acknowledge these messages: they are never delivered again."""
+
+    def close(self) -> None:
+        """Let go of the broker; unacknowledged messages will be redelivered."""

@@ -117,6 +117,7 @@ def load(
     force: bool = False,
     max_rejects: int | None = None,
     max_deletes: float | None = None,
+    records_stand_alone: bool = False,
     on_progress: Callable[[int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     clock: Callable[[], datetime] = utc_now,
@@ -150,6 +151,10 @@ def load(
     back, leaves a `skipped` or `failed` ledger row, written in a transaction of
     its own after the load's (a failed one with zero counts and its message).
 
+    `records_stand_alone` says the source is no file but records each on its own
+    (broker messages): its first record does not give the source a shape, and a
+    source with no valid record is stored as rejected rather than refused.
+
     Raises:
         LoadError: the source cannot be read, is not a file of this model, more
             than `max_rejects` records were rejected or `max_deletes` percent
@@ -174,6 +179,7 @@ def load(
             force=force,
             max_rejects=max_rejects,
             max_deletes=None if force else max_deletes,
+            records_stand_alone=records_stand_alone,
             started_at=started_at,
             on_progress=on_progress,
             on_wait=on_wait,
@@ -219,6 +225,7 @@ def _load(
     force: bool,
     max_rejects: int | None,
     max_deletes: float | None,
+    records_stand_alone: bool,
     started_at: datetime,
     on_progress: Callable[[int], None] | None,
     on_wait: Callable[[str], None] | None,
@@ -254,11 +261,13 @@ def _load(
                 Validator(dataset),
                 spool,
                 max_rejects=max_rejects,
+                check_shape=not records_stand_alone,
                 on_progress=on_progress,
             )
             staged = uow.stager(dataset).stage(validation)
             report.validation = validation.tally
-            _check_outcome(report, dataset, collector.source, staged, full, force)
+            if not records_stand_alone:
+                _check_outcome(report, dataset, collector.source, staged, full, force)
             report.sha256 = collector.sha256
             if not force and upfront is None and _skip(uow, report, report.sha256):
                 return report
@@ -291,9 +300,11 @@ class Validation:
         rejections: RejectionStore,
         *,
         max_rejects: int | None = None,
+        check_shape: bool = True,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
         self.dataset = dataset
+        self.check_shape = check_shape
         self.collector = collector
         self.validator = validator
         self.rejections = rejections
@@ -303,7 +314,7 @@ class Validation:
 
     def __iter__(self) -> Iterator[RowBatch]:
         """Validate the source batch by batch; yield the accepted rows."""
-        first = True
+        first = self.check_shape
         for batch in self.collector.batches():
             if first:
                 _check_shape(self.dataset, self.collector.source, batch.fields())

@@ -12,6 +12,7 @@ from typer.testing import CliRunner, Result
 
 from strider_challenge.entrypoints.cli import app
 from tests import records
+from tests.broker import nats_server
 from tests.conftest import ROOT
 from tests.e2e.helpers import scli
 from tests.servers import API_TOKEN, api_server, row_counts
@@ -415,3 +416,23 @@ def test_the_http_api_examples_answer_as_the_readme_says(
         "book": 0,
         "review": 0,
     }
+
+
+def test_the_consume_example_publishes_and_loads_the_sample_streams(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The publisher and the `scli consume` line, on a broker of the test's own."""
+    section = "Events: `scli consume`"
+    (publisher,) = [b for b in blocks(README, "python") if b.section == section]
+    (shell,) = [b for b in blocks(README, "sh") if b.section == section]
+    (command,) = commands(shell)
+    monkeypatch.chdir(ROOT)
+    scli(database_url, "init-db")
+    with nats_server(tmp_path / "jetstream") as url:
+        exec(publisher.text.replace("nats://127.0.0.1:4222", url), {})  # noqa: S102
+        args = [url if arg == "nats://127.0.0.1:4222" else arg for arg in command.args]
+        result = run(database_url, Command(args, None, ""))
+
+    assert result.exit_code == 0, result.output
+    (said,) = result.output.splitlines()
+    assert f"It prints `{said}`" in " ".join(README.read_text().split())
