@@ -66,3 +66,16 @@ def count_rows(database_url: str, table: str) -> int:
             )
     finally:
         engine.dispose()
+
+
+def failed_attempts(database_url: str) -> list[str]:
+    """The errors of the ledger's failed rows, oldest first."""
+    engine = create_engine(normalise_url(database_url))
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                text("SELECT error FROM load_run WHERE status = 'failed' ORDER BY id")
+            )
+            return [str(error) for (error,) in found]
+    finally:
+        engine.dispose()

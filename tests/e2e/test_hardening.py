@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from strider_challenge.adapters.database import normalise_url
-from tests.e2e.helpers import scli, snapshot
+from tests.e2e.helpers import DATA_TABLES, failed_attempts, scli, snapshot
 from tests.servers import closed_port, make_dump, row_counts
 
 HEADER = "title,duration_mins,original_language,size_mb\n"
@@ -158,7 +158,7 @@ FULL_TEMP = (
 def test_a_full_temp_directory_fails_the_load_in_one_line(
     ready: str, tmp_path: Path, full_temp_disk: None
 ) -> None:
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
     path = many_rejects(tmp_path / "movies.csv", 200)
 
     result = scli(ready, "load", "-m", "movie", "-f", str(path))
@@ -168,7 +168,8 @@ def test_a_full_temp_directory_fails_the_load_in_one_line(
     assert result.stderr.startswith("scli: error: no room for the rejected records in ")
     assert result.stderr.endswith(FULL_TEMP + "\n")
     assert result.stderr.count("\n") == 1
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
+    assert failed_attempts(ready) == [result.stderr.removeprefix("scli: error: ")[:-1]]
 
 
 def test_load_dump_reports_the_file_that_filled_the_disk_and_goes_on(
@@ -252,10 +253,10 @@ def test_a_role_with_only_dml_cannot_do_a_first_load(
     path.write_text(HEADER + "A,90,en,700\n")
     as_role = postgres_url.replace("postgres@", f"{role}@", 1)
     try:
-        before = snapshot(postgres_url)
+        before = snapshot(postgres_url, DATA_TABLES)
         loaded = scli(as_role, "load", "-m", "movie", "-f", str(path))
         listed = scli(as_role, "runs")
-        after = snapshot(postgres_url)
+        after = snapshot(postgres_url, DATA_TABLES)
     finally:
         with admin.begin() as connection:
             connection.exec_driver_sql(f"DROP OWNED BY {role}; DROP ROLE {role}")

@@ -319,6 +319,8 @@ def test_the_history_worked_example_and_its_as_of_query(
             str(path),
             "--as-of",
             as_of,
+            "--max-deletes",
+            "50",
         )
         assert loaded.exit_code == 0, loaded.output
     runs = json.loads(scli(database_url, "runs", "--format", "json").stdout)
@@ -357,6 +359,7 @@ def test_the_history_worked_example_and_its_as_of_query(
     assert [row["publisher"] for row in query(database_url, noon_dec_2)] == ["PAN"]
     history = query(database_url, "SELECT title FROM book_history ORDER BY title")
     assert [row["title"] for row in history] == ["Brave New World", "Catch-22"]
+    assert "given `--max-deletes 50`" in " ".join(README.read_text().split())
 
 
 HTTP_API = "HTTP API: `scli serve`"

@@ -18,7 +18,7 @@ from strider_challenge.adapters.database import (
     postgres_connect_args,
 )
 from strider_challenge.adapters.timeouts import Timeouts
-from tests.e2e.helpers import scli, snapshot
+from tests.e2e.helpers import DATA_TABLES, failed_attempts, scli, snapshot
 from tests.servers import (
     FTP_PASSWORD,
     FTP_USER,
@@ -66,17 +66,18 @@ def test_a_slow_http_transfer_that_keeps_moving_is_not_cut(ready: str) -> None:
 
 
 def test_an_http_server_that_trickles_is_given_up(ready: str) -> None:
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
     with paced_http_server(MOVIES, 1, 0.1) as port:
         url = f"http://127.0.0.1:{port}/m.csv"
         result, seconds = timed_load(ready, url, *FAST)
 
-    assert_failed(
-        result,
-        f"cannot read {url}: less than 1,024 bytes in 1 s, given up (--read-timeout)",
+    message = (
+        f"cannot read {url}: less than 1,024 bytes in 1 s, given up (--read-timeout)"
     )
+    assert_failed(result, message)
     assert seconds < 10
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
+    assert failed_attempts(ready) == [message]
 
 
 def test_an_http_server_that_never_answers_is_given_up(ready: str) -> None:
@@ -129,19 +130,19 @@ def test_a_slow_ftp_transfer_that_keeps_moving_is_not_cut(
 def test_an_ftp_server_that_trickles_is_given_up(
     ready: str, served: Path, credentials: str
 ) -> None:
-    before = snapshot(ready)
+    before = snapshot(ready, DATA_TABLES)
     with ftp_server(served, pace=(1, 0.1)) as port:
         url = f"ftp://{credentials}@127.0.0.1:{port}/movies.csv"
         result, seconds = timed_load(ready, url, *FAST)
 
     shown = url.replace(FTP_PASSWORD, "***")
-    assert_failed(
-        result,
-        f"cannot read {shown}: less than 1,024 bytes in 1 s, given up "
-        "(--read-timeout)",
+    message = (
+        f"cannot read {shown}: less than 1,024 bytes in 1 s, given up (--read-timeout)"
     )
+    assert_failed(result, message)
     assert seconds < 10
-    assert snapshot(ready) == before
+    assert snapshot(ready, DATA_TABLES) == before
+    assert failed_attempts(ready) == [message]
 
 
 def test_an_ftp_server_that_never_answers_is_a_connect_timeout(ready: str) -> None:

@@ -505,7 +505,11 @@ def test_a_failed_attempt_s_error_is_stored_without_its_secrets(db: Engine) -> N
 
     with db.begin() as connection:
         run_id = LedgerRepository(connection).record(attempt)
+        silent = LedgerRepository(connection).record(
+            attempt.model_copy(update={"error": None})
+        )
 
     (stored,) = rows(db, f"SELECT error FROM load_run WHERE id = {run_id}")
     assert "S3cr3tPW" not in stored[0] and "abc123" not in stored[0]
     assert stored[0].endswith("m.csv?token=***: connection refused")
+    assert rows(db, f"SELECT error FROM load_run WHERE id = {silent}") == [(None,)]
