@@ -343,6 +343,10 @@ def test_a_database_loaded_at_0005_upgrades_with_no_version_lost(
     assert snapshot_of(migrated, True) == snapshot_of(fresh, True)
     migrated.dispose()
     fresh.dispose()
+    if not database_url.startswith("sqlite"):
+        name = fresh.url.database
+        with postgres_server.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
 def fresh_url(database_url: str, server: Engine, tmp_path: Path) -> str:
