@@ -8,7 +8,7 @@ encodes them as binary COPY, SQLite binds them (`sqlite_rows`).
 """
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -65,6 +65,10 @@ def row_schema(dataset: Dataset[Any]) -> pa.Schema:
     return pa.schema([*fields, pa.field(SEQ, pa.int64(), nullable=False)])
 
 
+#: Rows turned into Python objects at a time for SQLite.
+ROWS_PER_SLICE = 2048
+
+
 def use_system_allocator() -> None:
     """Let Arrow allocate with the C library's malloc, for the rest of the process.
 
@@ -90,13 +94,18 @@ def rows_to_batch(
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def sqlite_rows(batch: pa.RecordBatch) -> list[tuple[Any, ...]]:
-    """The batch's rows as SQLite parameters: instants as UTC text, dates as ISO."""
-    columns = []
-    for array in batch.columns:
-        if array.type == INSTANT:
-            array = pc.strftime(array, format=SQLITE_INSTANT)
-        elif array.type == pa.date32():
-            array = array.cast(pa.string())
-        columns.append(array.to_pylist())
-    return list(zip(*columns))
+def sqlite_rows(batch: pa.RecordBatch) -> Iterator[tuple[Any, ...]]:
+    """The batch's rows as SQLite parameters: instants as UTC text, dates as ISO.
+
+    Made as Python objects a slice at a time, not the whole batch at once: the
+    objects of a row weigh several times its bytes in Arrow.
+    """
+    for start in range(0, batch.num_rows, ROWS_PER_SLICE):
+        columns = []
+        for array in batch.slice(start, ROWS_PER_SLICE).columns:
+            if array.type == INSTANT:
+                array = pc.strftime(array, format=SQLITE_INSTANT)
+            elif array.type == pa.date32():
+                array = array.cast(pa.string())
+            columns.append(array.to_pylist())
+        yield from zip(*columns)

@@ -211,7 +211,7 @@ def test_documents_travel_as_canonical_json_and_dates_as_iso_for_sqlite() -> Non
     assert batch.column("nationalities").to_pylist() == [
         canonical_json([{"label": "L", "slug": "s"}])
     ]
-    assert sqlite_rows(batch) == [
+    assert list(sqlite_rows(batch)) == [
         ("Ada", "1956-05-07", None, '[{"label":"L","slug":"s"}]', 3)
     ]
     assert batch.schema.field("_seq").type == pa.int64()
@@ -231,4 +231,30 @@ def test_sqlite_gets_instants_as_fixed_width_utc_text() -> None:
     batch = rows_to_batch(stream, [(2, row)])
 
     assert batch.column("start_at").type == INSTANT
-    assert sqlite_rows(batch)[0][2] == "2021-12-06 18:30:19.099000+00:00"
+    assert list(sqlite_rows(batch))[0][2] == "2021-12-06 18:30:19.099000+00:00"
+
+
+def test_sqlite_rows_come_slice_by_slice_in_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from strider_challenge.adapters import arrow_rows
+
+    monkeypatch.setattr(arrow_rows, "ROWS_PER_SLICE", 3)
+    movie = DATASETS["movie"]
+    rows = [
+        (
+            n,
+            {
+                "title": f"T{n}",
+                "duration_mins": n + 1,
+                "original_language": None,
+                "size_mb": n,
+            },
+        )
+        for n in range(8)
+    ]
+
+    bound = list(sqlite_rows(rows_to_batch(movie, rows)))
+
+    assert [row[0] for row in bound] == [f"T{n}" for n in range(8)]
+    assert [row[-1] for row in bound] == list(range(8))
