@@ -61,9 +61,12 @@ requirements-minimum: $(PY) ## Install only what scli needs to run (no editable 
 
 requirements-airflow: $(AIRFLOW_VENV)/bin/airflow ## Install Airflow's lock into its own venv, for the DAG test.
 
+# --no-deps: the lock holds every package pinned; pip's resolver otherwise took an
+# extra (uvicorn[standard], from fastapi-cli) for an unpinned requirement once a
+# newer uvicorn was on PyPI, and refused the install in --require-hashes mode.
 $(AIRFLOW_VENV)/bin/airflow: deploy/airflow/requirements.lock
 	$(PYTHON) -m venv --clear $(AIRFLOW_VENV)
-	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --require-hashes -r $<
+	$(AIRFLOW_VENV)/bin/python -m pip install --quiet --require-hashes --no-deps -r $<
 	touch $@
 
 lock: requirements-dev ## Compile every lock from its ranges (UPGRADE="name ..." to move pins).
