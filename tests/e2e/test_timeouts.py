@@ -33,6 +33,10 @@ MOVIES = b"title,duration_mins,original_language,size_mb\n" + b"".join(
     f"Movie {i},{90 + i % 60},en,{700 + i}\n".encode() for i in range(160)
 )
 FAST = ("--connect-timeout", "1", "--read-timeout", "1")
+#: A stalled load must give up well before the transfer could finish: at the
+#: trickle's 10 bytes a second MOVIES takes about six minutes, and a silent server
+#: forever. Generous, because a loaded CI machine once took 10.1 s for 1 s timeouts.
+GIVEN_UP_WITHIN = 60
 
 
 @pytest.fixture
@@ -75,7 +79,7 @@ def test_an_http_server_that_trickles_is_given_up(ready: str) -> None:
         f"cannot read {url}: less than 1,024 bytes in 1 s, given up (--read-timeout)"
     )
     assert_failed(result, message)
-    assert seconds < 10
+    assert seconds < GIVEN_UP_WITHIN
     assert snapshot(ready, DATA_TABLES) == before
     assert failed_attempts(ready) == [message]
 
@@ -91,7 +95,7 @@ def test_an_http_server_that_never_answers_is_given_up(ready: str) -> None:
         result,
         f"cannot read {url}: less than 1,024 bytes in 1 s, given up (--read-timeout)",
     )
-    assert seconds < 10
+    assert seconds < GIVEN_UP_WITHIN
 
 
 def test_an_http_server_that_does_not_accept_is_a_connect_timeout(
@@ -107,7 +111,7 @@ def test_an_http_server_that_does_not_accept_is_a_connect_timeout(
     assert_failed(
         result, f"cannot read {url}: no connection within 1 s (--connect-timeout)"
     )
-    assert seconds < 10
+    assert seconds < GIVEN_UP_WITHIN
 
 
 @pytest.fixture
@@ -140,7 +144,7 @@ def test_an_ftp_server_that_trickles_is_given_up(
         f"cannot read {shown}: less than 1,024 bytes in 1 s, given up (--read-timeout)"
     )
     assert_failed(result, message)
-    assert seconds < 10
+    assert seconds < GIVEN_UP_WITHIN
     assert snapshot(ready, DATA_TABLES) == before
     assert failed_attempts(ready) == [message]
 
@@ -153,7 +157,7 @@ def test_an_ftp_server_that_never_answers_is_a_connect_timeout(ready: str) -> No
     assert_failed(
         result, f"cannot read {url}: no connection within 1 s (--connect-timeout)"
     )
-    assert seconds < 10
+    assert seconds < GIVEN_UP_WITHIN
 
 
 @pytest.fixture
@@ -182,7 +186,7 @@ def test_a_postgres_server_that_never_answers_is_a_connect_timeout(
     assert result.exit_code == 1
     assert result.stderr.startswith("scli: error: database: connection to server")
     assert result.stderr.endswith("timeout expired\n")
-    assert seconds < 15
+    assert seconds < GIVEN_UP_WITHIN
 
 
 def test_the_connect_timeout_variable_reaches_every_command(
