@@ -367,12 +367,11 @@ def _stream_lines(
     n_movies, n_emails = len(cells), len(mails)
     xmas = _csv_cell(CHRISTMAS_TITLE if CHRISTMAS_TITLE in movies else movies[0])
     half_span = days * _DAY_MS // 2
-    xmas_start = (_CHRISTMAS - first_day).days * _DAY_MS + _XMAS_MORNING_MS
-    christmas = 0 <= xmas_start < days * _DAY_MS
+    xmas_start = _christmas_morning(first_day, days)
     shift = int(rand() * half_span)
     xmas_shift = int(rand() * _XMAS_HALF)
     for index in range(count):
-        if not christmas or index % _XMAS_EVERY:
+        if xmas_start is None or index % _XMAS_EVERY:
             start = 2 * ((index * _STEP + shift) % half_span) + 1
             end = start + _MIN_DUR_MS + int(rand() * _DUR_RANGE)
             title = cells[int(rand() * n_movies)]
@@ -392,13 +391,18 @@ def _stream_lines(
         )
 
 
+def _christmas_morning(first_day: date, days: int) -> int | None:
+    """Milliseconds from `first_day` to Christmas morning, if the span holds it."""
+    start = (_CHRISTMAS - first_day).days * _DAY_MS + _XMAS_MORNING_MS
+    return start if 0 <= start < days * _DAY_MS else None
+
+
 def max_streams(*, first_day: date = DUMP_FIRST_DAY, days: int = DUMP_DAYS) -> int:
     """Return how many streams with unique start instants a span of days can hold."""
     half_span = days * _DAY_MS // 2
-    xmas_start = (_CHRISTMAS - first_day).days * _DAY_MS + _XMAS_MORNING_MS
-    if 0 <= xmas_start < days * _DAY_MS:
-        return min(half_span, _XMAS_HALF * _XMAS_EVERY)
-    return half_span
+    if _christmas_morning(first_day, days) is None:
+        return half_span
+    return min(half_span, _XMAS_HALF * _XMAS_EVERY)
 
 
 def write_streams(
