@@ -45,6 +45,7 @@ from strider_challenge.entrypoints.common import (
     clean_errors,
     engine_with_tables,
     metavar,
+    model_option,
     print_rejections,
     shown,
 )
@@ -138,13 +139,7 @@ def _schema_status(database_url: str) -> tuple[str | None, str]:
 def load(
     model: Annotated[
         str,
-        typer.Option(
-            "--model",
-            "-m",
-            parser=choice(DATASETS),
-            metavar=metavar(DATASETS),
-            help="Which table the file fills.",
-        ),
+        model_option("Which table the file fills."),
     ],
     config: Annotated[
         str,
@@ -305,13 +300,7 @@ def runs(
     ] = 20,
     model: Annotated[
         str | None,
-        typer.Option(
-            "--model",
-            "-m",
-            parser=choice(DATASETS),
-            metavar=metavar(DATASETS),
-            help="Only the loads of this model.",
-        ),
+        model_option("Only the loads of this model."),
     ] = None,
     status: Annotated[
         str | None,

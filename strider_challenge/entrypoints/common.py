@@ -20,6 +20,7 @@ from strider_challenge.adapters.timeouts import (
     READ_TIMEOUT_ENV,
     Timeouts,
 )
+from strider_challenge.domain.datasets import DATASETS
 from strider_challenge.domain.errors import LoadError, TooManyRejectsError
 from strider_challenge.service_layer import readiness
 from strider_challenge.service_layer.services import LoadReport
@@ -273,3 +274,14 @@ def engine_with_tables(database_url: str, timeouts: Timeouts | None = None) -> E
     engine = create_database_engine(database_url, create=False, timeouts=timeouts)
     readiness.require_tables(uow=SqlAlchemyUnitOfWork(engine, writes=False))
     return engine
+
+
+def model_option(help_text: str) -> Any:
+    """The `--model`/`-m` option of a command: one of the registry's models."""
+    return typer.Option(
+        "--model",
+        "-m",
+        parser=choice(DATASETS),
+        metavar=metavar(DATASETS),
+        help=help_text,
+    )

@@ -11,14 +11,13 @@ import typer
 
 from strider_challenge.adapters.database import DEFAULT_DATABASE_URL
 from strider_challenge.adapters.nats_broker import STREAM_SUBJECTS, NatsBroker
-from strider_challenge.domain.datasets import DATASETS, get_dataset
+from strider_challenge.domain.datasets import get_dataset
 from strider_challenge.entrypoints.common import (
     DatabaseUrl,
     Quiet,
-    choice,
     clean_errors,
     engine_with_tables,
-    metavar,
+    model_option,
 )
 from strider_challenge.service_layer import consume as consuming
 from strider_challenge.service_layer.services import LoadReport
@@ -36,13 +35,7 @@ CONSUME_EXIT_CODES = (
 def consume(
     model: Annotated[
         str,
-        typer.Option(
-            "--model",
-            "-m",
-            parser=choice(DATASETS),
-            metavar=metavar(DATASETS),
-            help="Which table the messages fill.",
-        ),
+        model_option("Which table the messages fill."),
     ],
     url: Annotated[
         str, typer.Option("--url", metavar="URL", help="The NATS server.")
